@@ -1,0 +1,282 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/platterhq/platter/internal/logging"
+)
+
+var _ Bus = (*MemoryBus)(nil)
+
+// MemoryBus is the Bus of the one-process dev mode. It keeps the semantics
+// of the RabbitMQ bus, minus durability:
+//
+//   - each subscriber has its own queue (like a queue per subgraph bound to
+//     a topic exchange) and receives its own copy of every matching event;
+//   - a subscriber's events are handled one at a time, in publish order;
+//   - a failing or panicking handler is retried after a backoff, in place,
+//     so order holds; after Retry.MaxAttempts attempts (or at once for a
+//     Permanent error) the event is dead-lettered and the queue moves on;
+//   - queues are unbounded, so Publish never waits for a handler: a
+//     subscriber that falls behind costs memory, not publisher latency.
+//
+// Events still queued when a subscription stops are dropped (and counted in
+// the log): nothing survives the process, as with any in-memory state.
+type MemoryBus struct {
+	log   *slog.Logger
+	retry Retry
+	wg    sync.WaitGroup
+
+	mu     sync.Mutex
+	closed bool
+	subs   map[string]*memSubscription
+	dead   map[string][]DeadLetter
+}
+
+// memSubscription is one subscriber's queue and consumer.
+type memSubscription struct {
+	name     string
+	patterns []string
+	handler  Handler
+	cancel   context.CancelFunc
+	wake     chan struct{} // holds one pending wake-up for the consumer
+	queue    []Envelope    // guarded by MemoryBus.mu
+}
+
+// MemoryOption configures a MemoryBus.
+type MemoryOption func(*MemoryBus)
+
+// WithRetry sets the retry policy; zero fields keep the defaults.
+func WithRetry(r Retry) MemoryOption {
+	return func(b *MemoryBus) { b.retry = r.withDefaults() }
+}
+
+// NewMemoryBus returns an empty bus that logs handler failures to log.
+func NewMemoryBus(log *slog.Logger, opts ...MemoryOption) *MemoryBus {
+	if log == nil {
+		log = logging.Discard()
+	}
+	b := &MemoryBus{
+		log:   log,
+		retry: Retry{}.withDefaults(),
+		subs:  map[string]*memSubscription{},
+		dead:  map[string][]DeadLetter{},
+	}
+	for _, opt := range opts {
+		opt(b)
+	}
+	return b
+}
+
+// Publish queues each event for every subscriber bound to its type. It
+// returns without waiting for any handler.
+func (b *MemoryBus) Publish(ctx context.Context, events ...Envelope) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	for _, s := range b.subs {
+		queued := false
+		for _, e := range events {
+			if s.binds(e.Type) {
+				e.Data = bytes.Clone(e.Data) // each subscriber owns its copy
+				s.queue = append(s.queue, e)
+				queued = true
+			}
+		}
+		if queued {
+			select {
+			case s.wake <- struct{}{}:
+			default: // a wake-up is already pending
+			}
+		}
+	}
+	return nil
+}
+
+// Subscribe starts delivering events matching patterns to h; see
+// Subscriber. The name becomes free again once the subscription has
+// stopped after ctx is done.
+func (b *MemoryBus) Subscribe(ctx context.Context, subscriber string, h Handler, patterns ...string) error {
+	if err := checkSubscription(subscriber, h, patterns); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	if _, ok := b.subs[subscriber]; ok {
+		return fmt.Errorf("subscriber %q is already subscribed", subscriber)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &memSubscription{
+		name:     subscriber,
+		patterns: slices.Clone(patterns),
+		handler:  Recover(h),
+		cancel:   cancel,
+		wake:     make(chan struct{}, 1),
+	}
+	b.subs[subscriber] = s
+	b.wg.Add(1)
+	go b.consume(ctx, s)
+	b.log.DebugContext(ctx, "events subscribed", "subscriber", subscriber, "patterns", patterns)
+	return nil
+}
+
+// DeadLetters returns what subscriber gave up on, oldest first. They
+// outlive the subscription, like a dead-letter queue.
+func (b *MemoryBus) DeadLetters(subscriber string) []DeadLetter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.dead[subscriber])
+}
+
+// Close stops every subscription: running handlers see their ctx cancelled
+// and Close waits for them to return; queued events are dropped.
+func (b *MemoryBus) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	for _, s := range b.subs {
+		s.cancel()
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+	return nil
+}
+
+func (s *memSubscription) binds(typ string) bool {
+	return slices.ContainsFunc(s.patterns, func(p string) bool { return matches(p, typ) })
+}
+
+// consume handles s's queue until ctx is done.
+func (b *MemoryBus) consume(ctx context.Context, s *memSubscription) {
+	defer b.wg.Done()
+	defer s.cancel()
+	dropped := 0
+	for {
+		e, ok := b.next(ctx, s)
+		if !ok {
+			break
+		}
+		if !b.deliver(ctx, s, e) {
+			dropped++
+			break
+		}
+	}
+	b.mu.Lock()
+	if b.subs[s.name] == s {
+		delete(b.subs, s.name)
+	}
+	dropped += len(s.queue)
+	s.queue = nil
+	b.mu.Unlock()
+	if dropped > 0 {
+		b.log.WarnContext(ctx, "event subscription stopped with events undelivered",
+			"subscriber", s.name, "dropped", dropped)
+	}
+}
+
+// next waits for the head of s's queue; false means ctx is done.
+func (b *MemoryBus) next(ctx context.Context, s *memSubscription) (Envelope, bool) {
+	for {
+		if ctx.Err() != nil {
+			return Envelope{}, false
+		}
+		b.mu.Lock()
+		if len(s.queue) > 0 {
+			e := s.queue[0]
+			s.queue[0] = Envelope{} // let the backing array forget it
+			s.queue = s.queue[1:]
+			b.mu.Unlock()
+			return e, true
+		}
+		b.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// deliver runs the handler until it succeeds or the event is
+// dead-lettered, and reports false if the subscription stopped first.
+func (b *MemoryBus) deliver(ctx context.Context, s *memSubscription, e Envelope) bool {
+	hctx := logging.WithCorrelationID(ctx, e.CorrelationID)
+	for attempt := 1; ; attempt++ {
+		err := s.handler(hctx, e)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			// Stopping: the failure is the cancellation, not the event's.
+			return false
+		}
+		attrs := []any{
+			"subscriber", s.name, "event_type", e.Type, "event_id", e.ID,
+			"attempt", attempt, "err", err,
+		}
+		if pe, ok := errors.AsType[*PanicError](err); ok {
+			attrs = append(attrs, "stack", string(pe.Stack))
+		}
+		if b.retry.GiveUp(attempt, err) {
+			b.mu.Lock()
+			b.dead[s.name] = append(b.dead[s.name], DeadLetter{Envelope: e, Reason: err.Error(), Attempts: attempt})
+			b.mu.Unlock()
+			b.log.ErrorContext(hctx, "event dead-lettered", attrs...)
+			return true
+		}
+		wait := b.retry.Backoff(attempt)
+		b.log.WarnContext(hctx, "event handler failed, will retry", append(attrs, "retry_in", wait)...)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		}
+	}
+}
+
+// checkSubscription rejects what no transport could bind.
+func checkSubscription(subscriber string, h Handler, patterns []string) error {
+	var errs []error
+	if !wordPattern.MatchString(subscriber) {
+		errs = append(errs, fmt.Errorf("subscriber name %q is not a subgraph name", subscriber))
+	}
+	if h == nil {
+		errs = append(errs, errors.New("nil handler"))
+	}
+	if len(patterns) == 0 {
+		errs = append(errs, errors.New("no type patterns to bind"))
+	}
+	for _, p := range patterns {
+		if err := checkPattern(p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

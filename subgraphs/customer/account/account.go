@@ -1,0 +1,107 @@
+// Package account holds the customer account rules: sign up, sign in,
+// sessions and who may read what. It knows nothing of GraphQL or MongoDB.
+package account
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/auth"
+)
+
+// Customer is a customer account.
+type Customer struct {
+	ID           string
+	Name         string
+	Email        string // normalised: trimmed, lower case
+	PasswordHash string
+	Roles        []auth.Role
+	Version      int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Store keeps customer accounts.
+type Store interface {
+	// Create inserts c; a taken email is CONFLICT (enforced by a unique index).
+	Create(ctx context.Context, c Customer) error
+	// ByID returns NOT_FOUND for an unknown id.
+	ByID(ctx context.Context, id string) (Customer, error)
+	// ByIDs returns the customers found, in any order.
+	ByIDs(ctx context.Context, ids []string) ([]Customer, error)
+	// ByEmail returns NOT_FOUND for an unknown (normalised) email.
+	ByEmail(ctx context.Context, email string) (Customer, error)
+}
+
+const (
+	maxNameLength  = 100
+	maxEmailLength = 254
+)
+
+// SignUp is what a new customer gives.
+type SignUp struct {
+	Name     string
+	Email    string
+	Password string
+}
+
+// NormaliseEmail trims and lower-cases an email so that lookups and the
+// unique index agree.
+func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// newCustomer validates input and builds an account with the given roles.
+// Every problem is INVALID_INPUT naming its field.
+func newCustomer(in SignUp, roles []auth.Role, now time.Time) (Customer, error) {
+	name := strings.TrimSpace(in.Name)
+	switch {
+	case name == "":
+		return Customer{}, apperr.Invalid("name", "must not be empty")
+	case utf8.RuneCountInString(name) > maxNameLength:
+		return Customer{}, apperr.Invalid("name", "must be at most %d characters", maxNameLength)
+	}
+	email := NormaliseEmail(in.Email)
+	if err := validateEmail(email); err != nil {
+		return Customer{}, err
+	}
+	if err := auth.CheckPasswordPolicy("password", in.Password); err != nil {
+		return Customer{}, err
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return Customer{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Customer{}, err
+	}
+	return Customer{
+		ID: id.String(), Name: name, Email: email, PasswordHash: hash, Roles: roles,
+		Version: 1, CreatedAt: now, UpdatedAt: now,
+	}, nil
+}
+
+func validateEmail(email string) error {
+	if email == "" {
+		return apperr.Invalid("email", "must not be empty")
+	}
+	if len(email) > maxEmailLength {
+		return apperr.Invalid("email", "must be at most %d characters", maxEmailLength)
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
+		return apperr.Invalid("email", "is not a valid email address")
+	}
+	return nil
+}
+
+// CanSeePrivate reports whether the caller may read the customer's private
+// fields (email): the customer and admins only.
+func CanSeePrivate(caller auth.Identity, ok bool, c Customer) bool {
+	return ok && (caller.Subject == c.ID || caller.Has(auth.RoleAdmin))
+}

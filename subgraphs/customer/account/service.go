@@ -1,0 +1,148 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/auth"
+)
+
+// Service runs the account use cases.
+type Service struct {
+	store    Store
+	sessions *auth.Sessions
+	throttle *auth.Throttle
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// NewService returns a Service. Sign-in failures are throttled per account
+// and per client address.
+func NewService(store Store, sessions *auth.Sessions, log *slog.Logger) *Service {
+	return &Service{store: store, sessions: sessions, throttle: auth.NewThrottle(10, 15*time.Minute), log: log, now: time.Now}
+}
+
+var errBadCredentials = apperr.E(apperr.Unauthenticated, "wrong email or password")
+
+// SignUp creates a CUSTOMER account and starts its first session. Nothing
+// the caller sends can grant a role.
+func (s *Service) SignUp(ctx context.Context, in SignUp) (Customer, auth.Tokens, error) {
+	c, err := newCustomer(in, []auth.Role{auth.RoleCustomer}, s.now().UTC())
+	if err != nil {
+		return Customer{}, auth.Tokens{}, err
+	}
+	if err := s.store.Create(ctx, c); err != nil {
+		return Customer{}, auth.Tokens{}, err
+	}
+	s.log.InfoContext(ctx, "customer signed up", "customer_id", c.ID)
+	tokens, err := s.sessions.Start(ctx, c.ID, c.Roles)
+	return c, tokens, err
+}
+
+// SignIn checks the password and starts a session. A wrong password and an
+// unknown email give the same answer after the same work.
+func (s *Service) SignIn(ctx context.Context, email, password, clientAddr string) (Customer, auth.Tokens, error) {
+	email = NormaliseEmail(email)
+	keys := []string{"email:" + email}
+	if clientAddr != "" {
+		keys = append(keys, "addr:"+clientAddr)
+	}
+	if err := s.throttle.Allow(keys...); err != nil {
+		return Customer{}, auth.Tokens{}, err
+	}
+	c, err := s.store.ByEmail(ctx, email)
+	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+		return Customer{}, auth.Tokens{}, err
+	}
+	if !auth.CheckPasswordOrDummy(c.PasswordHash, password) {
+		s.throttle.Fail(keys...)
+		return Customer{}, auth.Tokens{}, errBadCredentials
+	}
+	s.throttle.Reset(keys...)
+	tokens, err := s.sessions.Start(ctx, c.ID, c.Roles)
+	return c, tokens, err
+}
+
+// Refresh rotates a refresh token, taking the account's current roles.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (Customer, auth.Tokens, error) {
+	var c Customer
+	tokens, err := s.sessions.Refresh(ctx, refreshToken, func(ctx context.Context, subject string) ([]auth.Role, error) {
+		var err error
+		c, err = s.store.ByID(ctx, subject)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return nil, apperr.E(apperr.Unauthenticated, "the account no longer exists")
+		}
+		return c.Roles, err
+	})
+	return c, tokens, err
+}
+
+// SignOut revokes the caller's session family.
+func (s *Service) SignOut(ctx context.Context, caller auth.Identity) error {
+	return s.sessions.End(ctx, caller)
+}
+
+// Get returns a customer by id.
+func (s *Service) Get(ctx context.Context, id string) (Customer, error) {
+	return s.store.ByID(ctx, id)
+}
+
+// GetMany returns the customers with the given ids, in the ids' order, with
+// the zero Customer where an id is unknown.
+func (s *Service) GetMany(ctx context.Context, ids []string) ([]Customer, error) {
+	found, err := s.store.ByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]Customer, len(found))
+	for _, c := range found {
+		byID[c.ID] = c
+	}
+	out := make([]Customer, len(ids))
+	for i, id := range ids {
+		out[i] = byID[id]
+	}
+	return out, nil
+}
+
+// EnsureAdmin creates an ADMIN account (also a CUSTOMER) unless the email
+// is already registered; it reports whether it created one. Operators call
+// it through configuration or the admin command, never through the API.
+func (s *Service) EnsureAdmin(ctx context.Context, in SignUp) (Customer, bool, error) {
+	if existing, err := s.store.ByEmail(ctx, NormaliseEmail(in.Email)); err == nil {
+		return existing, false, nil
+	} else if apperr.CodeOf(err) != apperr.NotFound {
+		return Customer{}, false, err
+	}
+	return s.create(ctx, in, []auth.Role{auth.RoleCustomer, auth.RoleAdmin})
+}
+
+// EnsureCustomer creates a plain customer unless the email is taken (for
+// demo data); it reports whether it created one.
+func (s *Service) EnsureCustomer(ctx context.Context, in SignUp) (Customer, bool, error) {
+	if existing, err := s.store.ByEmail(ctx, NormaliseEmail(in.Email)); err == nil {
+		return existing, false, nil
+	} else if apperr.CodeOf(err) != apperr.NotFound {
+		return Customer{}, false, err
+	}
+	return s.create(ctx, in, []auth.Role{auth.RoleCustomer})
+}
+
+func (s *Service) create(ctx context.Context, in SignUp, roles []auth.Role) (Customer, bool, error) {
+	c, err := newCustomer(in, roles, s.now().UTC())
+	if err != nil {
+		return Customer{}, false, err
+	}
+	if err := s.store.Create(ctx, c); err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Code == apperr.Conflict {
+			existing, getErr := s.store.ByEmail(ctx, c.Email)
+			return existing, false, getErr
+		}
+		return Customer{}, false, err
+	}
+	return c, true, nil
+}

@@ -1,0 +1,112 @@
+// Package mongostore keeps customer accounts in MongoDB, within the portable
+// subset that also behaves on the embedded server: documents addressed by
+// _id, a unique index for emails, plain equality finds.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/storage/mongodb"
+	"github.com/platterhq/platter/subgraphs/customer/account"
+)
+
+// Store is the customer account store.
+type Store struct{ customers *mongo.Collection }
+
+var _ account.Store = (*Store)(nil)
+
+type customerDoc struct {
+	ID           string      `bson:"_id"`
+	Name         string      `bson:"name"`
+	Email        string      `bson:"email"`
+	PasswordHash string      `bson:"password_hash"`
+	Roles        []auth.Role `bson:"roles"`
+	Version      int64       `bson:"version"`
+	CreatedAt    time.Time   `bson:"created_at"`
+	UpdatedAt    time.Time   `bson:"updated_at"`
+}
+
+// Migrate creates the collections' indexes; it is safe to run on every start.
+func Migrate(ctx context.Context, db *mongo.Database) error {
+	_, err := db.Collection("customers").Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "email", Value: 1}},
+		Options: options.Index().SetUnique(true).SetName("email_unique"),
+	})
+	if err != nil {
+		return fmt.Errorf("customers indexes: %w", err)
+	}
+	return nil
+}
+
+// New returns the store on db. Run Migrate first.
+func New(db *mongo.Database) *Store { return &Store{customers: db.Collection("customers")} }
+
+func (s *Store) Create(ctx context.Context, c account.Customer) error {
+	_, err := s.customers.InsertOne(ctx, toDoc(c))
+	if mongodb.IsDuplicateKey(err) {
+		return &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "is already registered"}
+	}
+	return err
+}
+
+func (s *Store) ByID(ctx context.Context, id string) (account.Customer, error) {
+	return s.findOne(ctx, bson.D{{Key: "_id", Value: id}})
+}
+
+func (s *Store) ByEmail(ctx context.Context, email string) (account.Customer, error) {
+	return s.findOne(ctx, bson.D{{Key: "email", Value: email}})
+}
+
+func (s *Store) ByIDs(ctx context.Context, ids []string) ([]account.Customer, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, err
+	}
+	var docs []customerDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]account.Customer, len(docs))
+	for i, d := range docs {
+		out[i] = fromDoc(d)
+	}
+	return out, nil
+}
+
+func (s *Store) findOne(ctx context.Context, filter bson.D) (account.Customer, error) {
+	var d customerDoc
+	err := s.customers.FindOne(ctx, filter).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return account.Customer{}, apperr.E(apperr.NotFound, "customer not found")
+	}
+	if err != nil {
+		return account.Customer{}, err
+	}
+	return fromDoc(d), nil
+}
+
+func toDoc(c account.Customer) customerDoc {
+	return customerDoc{
+		ID: c.ID, Name: c.Name, Email: c.Email, PasswordHash: c.PasswordHash, Roles: c.Roles,
+		Version: c.Version, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+	}
+}
+
+func fromDoc(d customerDoc) account.Customer {
+	return account.Customer{
+		ID: d.ID, Name: d.Name, Email: d.Email, PasswordHash: d.PasswordHash, Roles: d.Roles,
+		Version: d.Version, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+	}
+}

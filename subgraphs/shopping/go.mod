@@ -1,0 +1,7 @@
+module github.com/platterhq/platter/subgraphs/shopping
+
+go 1.26.8
+
+require github.com/platterhq/platter/internal v0.0.0
+
+replace github.com/platterhq/platter/internal => ../../internal
