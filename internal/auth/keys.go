@@ -54,11 +54,7 @@ func GenerateKey() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+	return PrivateKeyPEM(priv)
 }
 
 // ParsePrivateKey reads an Ed25519 private key from PKCS#8 PEM.
@@ -153,4 +149,13 @@ func LoadKeySet(signingPEM, publicPEM string) (*KeySet, error) {
 		return nil, errors.New("no signing or public key configured")
 	}
 	return NewKeySet(signer, public...), nil
+}
+
+// PrivateKeyPEM encodes priv as PKCS#8 PEM.
+func PrivateKeyPEM(priv ed25519.PrivateKey) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }

@@ -33,12 +33,13 @@ type doc struct {
 
 // New returns a store on coll and creates its indexes.
 func New(ctx context.Context, coll *mongo.Collection) (*Store, error) {
-	_, err := coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "family", Value: 1}}},
-		{Keys: bson.D{{Key: "subject", Value: 1}}},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("session indexes: %w", err)
+	// One index per call: the embedded server fails a multi-index create
+	// when the indexes already exist (every restart).
+	for _, field := range []string{"family", "subject"} {
+		_, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}, Options: options.Index().SetName(field)})
+		if err != nil {
+			return nil, fmt.Errorf("session indexes: %w", err)
+		}
 	}
 	return &Store{c: coll}, nil
 }

@@ -25,6 +25,10 @@ func newSessions(t *testing.T) (*auth.Sessions, *auth.KeySet, *authmongo.Store) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every service start creates the indexes again.
+	if _, err := authmongo.New(ctx, client.Database(db).Collection("sessions")); err != nil {
+		t.Fatalf("second start: %v", err)
+	}
 	pemBytes, _ := auth.GenerateKey()
 	priv, _ := auth.ParsePrivateKey(pemBytes)
 	keys := auth.NewKeySet(priv)

@@ -1,0 +1,163 @@
+package dev_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/platterhq/platter/internal/gqltest"
+	"github.com/platterhq/platter/internal/logging"
+	"github.com/platterhq/platter/stack/dev"
+)
+
+// startStack runs the whole dev stack in-process on free ports, with its
+// data in a fresh directory, until the test ends.
+func startStack(t *testing.T, dataDir string) (*dev.Stack, *bytes.Buffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	s, err := dev.Start(ctx, dev.Options{
+		DataDir: dataDir, RouterAddr: "127.0.0.1:0", FreePorts: true,
+		Log: logging.Discard(), Out: &out,
+	})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := s.Serve(ctx); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return s, &out
+}
+
+type sessionOut struct {
+	AccessToken  string
+	RefreshToken string
+	Customer     struct{ ID, Name, Email string }
+}
+
+const sessionFields = `accessToken refreshToken customer { id name email }`
+
+func TestCustomerAccountLifecycleThroughTheRouter(t *testing.T) {
+	s, _ := startStack(t, t.TempDir())
+	anon := gqltest.Client{URL: s.RouterURL + "/graphql"}
+
+	var up struct{ SignUpCustomer sessionOut }
+	anon.MustData(t, `mutation($in: SignUpCustomerInput!) { signUpCustomer(input: $in) { `+sessionFields+` } }`,
+		map[string]any{"in": map[string]any{"name": "Ada Lovelace", "email": "ada@example.com", "password": "analytical"}}, &up)
+	if up.SignUpCustomer.Customer.Email != "ada@example.com" || up.SignUpCustomer.AccessToken == "" {
+		t.Fatalf("sign up: %+v", up.SignUpCustomer)
+	}
+
+	var in struct{ SignInCustomer sessionOut }
+	anon.MustData(t, `mutation { signInCustomer(email: "ada@example.com", password: "analytical") { `+sessionFields+` } }`, nil, &in)
+	first := in.SignInCustomer
+
+	var me struct{ Me struct{ ID, Name, Email string } }
+	gqltest.Client{URL: anon.URL, Token: first.AccessToken}.MustData(t, `{ me { id name email } }`, nil, &me)
+	if me.Me.ID != up.SignUpCustomer.Customer.ID || me.Me.Name != "Ada Lovelace" {
+		t.Fatalf("me: %+v", me.Me)
+	}
+
+	const refresh = `mutation($t: String!) { refreshCustomerSession(refreshToken: $t) { ` + sessionFields + ` } }`
+	var r1 struct{ RefreshCustomerSession sessionOut }
+	anon.MustData(t, refresh, map[string]any{"t": first.RefreshToken}, &r1)
+	second := r1.RefreshCustomerSession
+	if second.RefreshToken == first.RefreshToken || second.AccessToken == "" {
+		t.Fatal("refresh did not rotate the tokens")
+	}
+	// Reusing the rotated token is refused and revokes the family, so the
+	// newer token is refused as well.
+	anon.Do(t, refresh, map[string]any{"t": first.RefreshToken}).ExpectCode(t, "UNAUTHENTICATED", "")
+	anon.Do(t, refresh, map[string]any{"t": second.RefreshToken}).ExpectCode(t, "UNAUTHENTICATED", "")
+
+	// A new sign-in starts a new family; signing out revokes it.
+	anon.MustData(t, `mutation { signInCustomer(email: "ada@example.com", password: "analytical") { `+sessionFields+` } }`, nil, &in)
+	third := in.SignInCustomer
+	var outResp struct{ SignOutCustomer bool }
+	gqltest.Client{URL: anon.URL, Token: third.AccessToken}.MustData(t, `mutation { signOutCustomer }`, nil, &outResp)
+	if !outResp.SignOutCustomer {
+		t.Fatal("sign out answered false")
+	}
+	anon.Do(t, refresh, map[string]any{"t": third.RefreshToken}).ExpectCode(t, "UNAUTHENTICATED", "")
+}
+
+func TestErrorsThroughTheRouter(t *testing.T) {
+	s, _ := startStack(t, t.TempDir())
+	anon := gqltest.Client{URL: s.RouterURL + "/graphql"}
+	anon.Do(t, `mutation { signUpCustomer(input: {name: "", email: "x@example.com", password: "long enough"}) { accessToken } }`, nil).
+		ExpectCode(t, "INVALID_INPUT", "name")
+	anon.Do(t, `{ me { id } }`, nil).ExpectCode(t, "UNAUTHENTICATED", "")
+	gqltest.Client{URL: anon.URL, Token: "not.a.token"}.Do(t, `{ me { id } }`, nil).ExpectCode(t, "UNAUTHENTICATED", "")
+	for _, q := range []string{`{ me { id `, `{ nosuchfield }`, `{ me { nosuchfield } }`} {
+		r := anon.Do(t, q, nil)
+		if len(r.Errors) == 0 || r.Status >= 500 {
+			t.Fatalf("%q: status %d errors %+v", q, r.Status, r.Errors)
+		}
+	}
+}
+
+func TestDevDataSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := dev.Start(ctx, dev.Options{DataDir: dir, RouterAddr: "127.0.0.1:0", FreePorts: true, Log: logging.Discard(), Out: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	anon := gqltest.Client{URL: s.RouterURL + "/graphql"}
+	anon.MustData(t, `mutation { signUpCustomer(input: {name: "Kept", email: "kept@example.com", password: "long enough"}) { accessToken } }`, nil, nil)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stack did not stop")
+	}
+
+	s2, out := startStack(t, dir)
+	var in struct{ SignInCustomer sessionOut }
+	gqltest.Client{URL: s2.RouterURL + "/graphql"}.MustData(t, `mutation { signInCustomer(email: "kept@example.com", password: "long enough") { `+sessionFields+` } }`, nil, &in)
+	if in.SignInCustomer.Customer.Name != "Kept" {
+		t.Fatalf("after restart: %+v", in.SignInCustomer)
+	}
+	// The demo accounts are printed on every start but created only once.
+	if !strings.Contains(out.String(), dev.AdminEmail) {
+		t.Fatalf("start-up output lacks the admin sign-in: %s", out.String())
+	}
+}
+
+func TestPlaygroundAndDemoSignIn(t *testing.T) {
+	s, _ := startStack(t, t.TempDir())
+	req, _ := http.NewRequest(http.MethodGet, s.RouterURL+"/", nil)
+	req.Header.Set("Accept", "text/html") // as a browser asks
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(strings.ToLower(string(body)), "<html") {
+		t.Fatalf("playground: status %d", resp.StatusCode)
+	}
+	var in struct{ SignInCustomer struct{ AccessToken string } }
+	gqltest.Client{URL: s.RouterURL + "/graphql"}.MustData(t, `mutation($e: String!, $p: String!) { signInCustomer(email: $e, password: $p) { accessToken } }`,
+		map[string]any{"e": dev.AdminEmail, "p": dev.DemoPassword}, &in)
+	var me struct{ Me struct{ Roles []string } }
+	gqltest.Client{URL: s.RouterURL + "/graphql", Token: in.SignInCustomer.AccessToken}.MustData(t, `{ me { roles } }`, nil, &me)
+	if strings.Join(me.Me.Roles, ",") != "CUSTOMER,ADMIN" {
+		t.Fatalf("demo admin roles: %v", me.Me.Roles)
+	}
+}

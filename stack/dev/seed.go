@@ -1,0 +1,23 @@
+package dev
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/platterhq/platter/subgraphs/customer/account"
+	customer "github.com/platterhq/platter/subgraphs/customer/service"
+)
+
+// seedAccounts creates the dev ADMIN and demo customer through the account
+// rules, once, and prints how to sign in as them.
+func seedAccounts(ctx context.Context, cust *customer.Service, out io.Writer) error {
+	if _, _, err := cust.Accounts.EnsureAdmin(ctx, account.SignUp{Name: "Platter Admin", Email: AdminEmail, Password: DemoPassword}); err != nil {
+		return fmt.Errorf("seed admin: %w", err)
+	}
+	if _, _, err := cust.Accounts.EnsureCustomer(ctx, account.SignUp{Name: "Demo Customer", Email: CustomerEmail, Password: DemoPassword}); err != nil {
+		return fmt.Errorf("seed demo customer: %w", err)
+	}
+	fmt.Fprintf(out, "Demo accounts (dev mode only), password %q:\n  admin     %s\n  customer  %s\n", DemoPassword, AdminEmail, CustomerEmail)
+	return nil
+}

@@ -1,0 +1,193 @@
+package service_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/gqltest"
+	"github.com/platterhq/platter/internal/logging"
+	"github.com/platterhq/platter/internal/testenv"
+	"github.com/platterhq/platter/subgraphs/customer/service"
+)
+
+type harness struct {
+	url  string
+	keys *auth.KeySet
+	svc  *service.Service
+}
+
+func newHarness(t *testing.T, adminEmail, adminPassword string) harness {
+	t.Helper()
+	uri, db := testenv.Mongo(t)
+	keyPEM, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Customer{
+		Auth:          config.Auth{SigningKeyPEM: string(keyPEM), AccessTTL: 5 * time.Minute, RefreshTTL: time.Hour},
+		Mongo:         config.Mongo{URI: uri, Database: db},
+		AdminEmail:    adminEmail,
+		AdminPassword: adminPassword,
+	}
+	svc, err := service.Open(context.Background(), cfg, logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	srv := httptest.NewServer(svc.Handler)
+	t.Cleanup(srv.Close)
+	keys, _ := auth.LoadKeySet(string(keyPEM), "")
+	return harness{url: srv.URL + "/graphql", keys: keys, svc: svc}
+}
+
+const signUp = `mutation($in: SignUpCustomerInput!) {
+  signUpCustomer(input: $in) { accessToken refreshToken customer { id name email roles } }
+}`
+
+type session struct {
+	AccessToken  string
+	RefreshToken string
+	Customer     struct {
+		ID    string
+		Name  string
+		Email *string
+		Roles []string
+	}
+}
+
+func (h harness) signUp(t *testing.T, name, email, password string) session {
+	t.Helper()
+	var out struct{ SignUpCustomer session }
+	gqltest.Client{URL: h.url}.MustData(t, signUp, map[string]any{"in": map[string]any{"name": name, "email": email, "password": password}}, &out)
+	return out.SignUpCustomer
+}
+
+func TestSignUpBadInputStoresNothing(t *testing.T) {
+	h := newHarness(t, "", "")
+	c := gqltest.Client{URL: h.url}
+	cases := []struct{ name, email, password, field string }{
+		{"", "a@example.com", "password1", "name"},
+		{"Ada", "not-an-email", "password1", "email"},
+		{"Ada", "a@example.com", "short", "password"},
+	}
+	for _, tc := range cases {
+		r := c.Do(t, signUp, map[string]any{"in": map[string]any{"name": tc.name, "email": tc.email, "password": tc.password}})
+		r.ExpectCode(t, "INVALID_INPUT", tc.field)
+	}
+	// Nothing was stored: the well-formed sign-up with the same email works.
+	h.signUp(t, "Ada", "a@example.com", "password1")
+}
+
+func TestSignUpCannotGrantRoles(t *testing.T) {
+	h := newHarness(t, "", "")
+	r := gqltest.Client{URL: h.url}.Do(t, `mutation { signUpCustomer(input: {name: "Eve", email: "eve@example.com", password: "password1", roles: [ADMIN]}) { accessToken } }`, nil)
+	if len(r.Errors) == 0 || r.Status >= 500 {
+		t.Fatalf("unknown input field accepted: %+v", r)
+	}
+	s := h.signUp(t, "Eve", "eve@example.com", "password1")
+	if len(s.Customer.Roles) != 1 || s.Customer.Roles[0] != "CUSTOMER" {
+		t.Fatalf("roles %v", s.Customer.Roles)
+	}
+}
+
+func TestDuplicateEmailAndSignIn(t *testing.T) {
+	h := newHarness(t, "", "")
+	c := gqltest.Client{URL: h.url}
+	h.signUp(t, "Ada", "ada@example.com", "password1")
+	r := c.Do(t, signUp, map[string]any{"in": map[string]any{"name": "Ada2", "email": "ADA@example.com ", "password": "password2"}})
+	r.ExpectCode(t, "CONFLICT", "email")
+
+	const signIn = `mutation($e: String!, $p: String!) { signInCustomer(email: $e, password: $p) { accessToken customer { email } } }`
+	wrongPassword := c.Do(t, signIn, map[string]any{"e": "ada@example.com", "p": "password9"})
+	wrongPassword.ExpectCode(t, "UNAUTHENTICATED", "")
+	unknown := c.Do(t, signIn, map[string]any{"e": "nobody@example.com", "p": "password9"})
+	unknown.ExpectCode(t, "UNAUTHENTICATED", "")
+	if wrongPassword.Errors[0].Message != unknown.Errors[0].Message {
+		t.Fatalf("wrong password and unknown email differ: %q vs %q", wrongPassword.Errors[0].Message, unknown.Errors[0].Message)
+	}
+	var ok struct{ SignInCustomer struct{ AccessToken string } }
+	c.MustData(t, signIn, map[string]any{"e": " Ada@Example.com", "p": "password1"}, &ok)
+	if ok.SignInCustomer.AccessToken == "" {
+		t.Fatal("no access token")
+	}
+}
+
+func TestMeNeedsAValidToken(t *testing.T) {
+	h := newHarness(t, "", "")
+	s := h.signUp(t, "Ada", "ada@example.com", "password1")
+	var out struct{ Me struct{ ID, Email string } }
+	gqltest.Client{URL: h.url, Token: s.AccessToken}.MustData(t, `{ me { id email } }`, nil, &out)
+	if out.Me.ID != s.Customer.ID || out.Me.Email != "ada@example.com" {
+		t.Fatalf("me = %+v", out.Me)
+	}
+	other, _ := auth.GenerateKey()
+	foreign, _ := auth.LoadKeySet(string(other), "")
+	forged, _, _ := foreign.Sign(auth.Identity{Subject: s.Customer.ID, Roles: []auth.Role{auth.RoleCustomer}}, time.Now(), time.Minute)
+	expired, _, _ := h.keys.Sign(auth.Identity{Subject: s.Customer.ID, Roles: []auth.Role{auth.RoleCustomer}}, time.Now().Add(-time.Hour), time.Minute)
+	for name, token := range map[string]string{"none": "", "garbage": "abc", "forged": forged, "expired": expired} {
+		t.Run(name, func(t *testing.T) {
+			gqltest.Client{URL: h.url, Token: token}.Do(t, `{ me { id } }`, nil).ExpectCode(t, "UNAUTHENTICATED", "")
+		})
+	}
+}
+
+func TestEntitiesHideEmailFromOthers(t *testing.T) {
+	h := newHarness(t, "admin@example.com", "admin-password")
+	ada := h.signUp(t, "Ada", "ada@example.com", "password1")
+	bob := h.signUp(t, "Bob", "bob@example.com", "password1")
+	const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id name email } } }`
+	reps := map[string]any{"r": []map[string]any{
+		{"__typename": "Customer", "id": ada.Customer.ID},
+		{"__typename": "Customer", "id": "unknown"},
+	}}
+	var asBob struct {
+		Entities []*struct {
+			ID, Name string
+			Email    *string
+		} `json:"_entities"`
+	}
+	gqltest.Client{URL: h.url, Token: bob.AccessToken}.MustData(t, q, reps, &asBob)
+	if len(asBob.Entities) != 2 || asBob.Entities[0].Name != "Ada" || asBob.Entities[0].Email != nil || asBob.Entities[1] != nil {
+		t.Fatalf("as another customer: %+v", asBob.Entities)
+	}
+	var asAda = asBob
+	gqltest.Client{URL: h.url, Token: ada.AccessToken}.MustData(t, q, reps, &asAda)
+	if asAda.Entities[0].Email == nil || *asAda.Entities[0].Email != "ada@example.com" {
+		t.Fatalf("as the customer: %+v", asAda.Entities[0])
+	}
+}
+
+func TestAdminFromConfiguration(t *testing.T) {
+	h := newHarness(t, "admin@example.com", "admin-password")
+	ada := h.signUp(t, "Ada", "ada@example.com", "password1")
+	const q = `query($id: ID!) { customer(id: $id) { name email } }`
+	gqltest.Client{URL: h.url, Token: ada.AccessToken}.Do(t, q, map[string]any{"id": ada.Customer.ID}).ExpectCode(t, "FORBIDDEN", "")
+
+	var in struct{ SignInCustomer struct{ AccessToken string } }
+	gqltest.Client{URL: h.url}.MustData(t, `mutation { signInCustomer(email: "admin@example.com", password: "admin-password") { accessToken } }`, nil, &in)
+	var out struct{ Customer struct{ Name, Email string } }
+	gqltest.Client{URL: h.url, Token: in.SignInCustomer.AccessToken}.MustData(t, q, map[string]any{"id": ada.Customer.ID}, &out)
+	if out.Customer.Email != "ada@example.com" {
+		t.Fatalf("admin read %+v", out.Customer)
+	}
+}
+
+func TestServiceSDLAndSyntaxErrors(t *testing.T) {
+	h := newHarness(t, "", "")
+	var out struct{ Service struct{ SDL string } `json:"_service"` }
+	gqltest.Client{URL: h.url}.MustData(t, `{ _service { sdl } }`, nil, &out)
+	if !strings.Contains(out.Service.SDL, `type Customer @key(fields: "id")`) {
+		t.Fatalf("sdl lacks the Customer entity: %s", out.Service.SDL)
+	}
+	for _, q := range []string{`{ me { id `, `{ nosuchfield }`} {
+		r := gqltest.Client{URL: h.url}.Do(t, q, nil)
+		if len(r.Errors) == 0 || r.Status >= 500 {
+			t.Fatalf("%q: status %d errors %+v", q, r.Status, r.Errors)
+		}
+	}
+}

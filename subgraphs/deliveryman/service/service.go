@@ -1,0 +1,52 @@
+// Package service wires the deliveryman subgraph: SQL store, courier rules
+// and GraphQL handler. The binary and the all-in-one launcher both open it.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/gqlsrv"
+	"github.com/platterhq/platter/internal/httpserver"
+	"github.com/platterhq/platter/internal/storage/sqldb"
+	"github.com/platterhq/platter/subgraphs/deliveryman/courier"
+	"github.com/platterhq/platter/subgraphs/deliveryman/graph"
+	"github.com/platterhq/platter/subgraphs/deliveryman/sqlstore"
+)
+
+// Service is an opened deliveryman subgraph.
+type Service struct {
+	Handler  http.Handler
+	Couriers *courier.Service
+	close    func()
+}
+
+// Open connects the store, runs migrations and builds the handler.
+func Open(ctx context.Context, cfg config.Deliveryman, log *slog.Logger) (*Service, error) {
+	keys, err := auth.LoadKeySet(cfg.SigningKeyPEM, cfg.PublicKeysPEM)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqldb.Open(ctx, cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	closeAll := func() { _ = db.Close() }
+	if err := sqlstore.Migrate(ctx, db); err != nil {
+		closeAll()
+		return nil, err
+	}
+	couriers := courier.NewService(sqlstore.New(db), log)
+	schema := graph.NewSchema(graph.Deps{Couriers: couriers, Log: log})
+	h := gqlsrv.NewHandler(schema, keys, log, gqlsrv.Options{}, httpserver.Check{
+		Name:  "database",
+		Probe: db.PingContext,
+	})
+	return &Service{Handler: h, Couriers: couriers, close: closeAll}, nil
+}
+
+// Close releases the store connection.
+func (s *Service) Close() { s.close() }

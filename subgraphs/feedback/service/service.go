@@ -1,0 +1,52 @@
+// Package service wires the feedback subgraph: store, review rules and
+// GraphQL handler. The binary and the all-in-one launcher both open it.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/gqlsrv"
+	"github.com/platterhq/platter/internal/httpserver"
+	"github.com/platterhq/platter/internal/storage/sqldb"
+	"github.com/platterhq/platter/subgraphs/feedback/graph"
+	"github.com/platterhq/platter/subgraphs/feedback/review"
+	"github.com/platterhq/platter/subgraphs/feedback/sqlstore"
+)
+
+// Service is an opened feedback subgraph.
+type Service struct {
+	Handler http.Handler
+	Reviews *review.Service
+	close   func()
+}
+
+// Open connects the store, runs migrations and builds the handler.
+func Open(ctx context.Context, cfg config.Feedback, log *slog.Logger) (*Service, error) {
+	keys, err := auth.LoadKeySet(cfg.SigningKeyPEM, cfg.PublicKeysPEM)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqldb.Open(ctx, cfg.SQL.URL)
+	if err != nil {
+		return nil, err
+	}
+	closeAll := func() { _ = db.Close() }
+	if err := sqlstore.Migrate(ctx, db); err != nil {
+		closeAll()
+		return nil, err
+	}
+	reviews := review.NewService(sqlstore.New(db), log)
+	schema := graph.NewSchema(graph.Deps{Reviews: reviews, Log: log})
+	h := gqlsrv.NewHandler(schema, keys, log, gqlsrv.Options{}, httpserver.Check{
+		Name:  db.Dialect().Name().String(),
+		Probe: db.PingContext,
+	})
+	return &Service{Handler: h, Reviews: reviews, close: closeAll}, nil
+}
+
+// Close releases the store connection.
+func (s *Service) Close() { s.close() }

@@ -1,0 +1,33 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/platterhq/platter/subgraphs/product/catalog"
+)
+
+// DemoVendorID is the vendor whose menu the demo products belong to; the
+// vendor subgraph's demo data must register its demo vendor under this id
+// for the two to join.
+const DemoVendorID = "019abc00-0000-7000-8000-000000000001"
+
+var demoProducts = []catalog.NewProduct{
+	{VendorID: DemoVendorID, Title: "Margherita", Description: "Tomato, mozzarella and basil on a wood-fired base.", Available: true},
+	{VendorID: DemoVendorID, Title: "Tiramisu", Description: "Mascarpone, espresso-soaked savoiardi and cocoa.", Available: true},
+}
+
+// Seed adds the demo products that are not there yet, matched by vendor and
+// title; running it again adds nothing.
+func Seed(ctx context.Context, svc *Service, log *slog.Logger) error {
+	for _, in := range demoProducts {
+		p, created, err := svc.Catalog.Ensure(ctx, in)
+		if err != nil {
+			return err
+		}
+		if created {
+			log.InfoContext(ctx, "demo product added", "product_id", p.ID, "title", p.Title)
+		}
+	}
+	return nil
+}
