@@ -47,9 +47,9 @@ type Stack struct {
 	RouterURL string
 	// SubgraphURLs maps each subgraph name to its GraphQL URL.
 	SubgraphURLs map[string]string
-	router  *router.Router
-	servers []*httpserver.Server
-	closers []func()
+	router       *router.Router
+	servers      []*httpserver.Server
+	closers      []func()
 }
 
 // DemoPassword is the password of every demo account (dev mode only).

@@ -62,7 +62,9 @@ func TestCustomerAccountLifecycleThroughTheRouter(t *testing.T) {
 	anon.MustData(t, `mutation { signInCustomer(email: "ada@example.com", password: "analytical") { `+sessionFields+` } }`, nil, &in)
 	first := in.SignInCustomer
 
-	var me struct{ Me struct{ ID, Name, Email string } }
+	var me struct {
+		Me struct{ ID, Name, Email string }
+	}
 	gqltest.Client{URL: anon.URL, Token: first.AccessToken}.MustData(t, `{ me { id name email } }`, nil, &me)
 	if me.Me.ID != up.SignUpCustomer.Customer.ID || me.Me.Name != "Ada Lovelace" {
 		t.Fatalf("me: %+v", me.Me)

@@ -179,7 +179,9 @@ func TestAdminFromConfiguration(t *testing.T) {
 
 func TestServiceSDLAndSyntaxErrors(t *testing.T) {
 	h := newHarness(t, "", "")
-	var out struct{ Service struct{ SDL string } `json:"_service"` }
+	var out struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
 	gqltest.Client{URL: h.url}.MustData(t, `{ _service { sdl } }`, nil, &out)
 	if !strings.Contains(out.Service.SDL, `type Customer @key(fields: "id")`) {
 		t.Fatalf("sdl lacks the Customer entity: %s", out.Service.SDL)
