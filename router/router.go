@@ -155,6 +155,7 @@ func options(cfg Config, exec *nodev1.RouterConfig, overrides config.OverridesCo
 
 	engine := d.EngineExecutionConfiguration
 	engine.EnableSingleFlight = cfg.Deduplication
+	engine.EnableNetPoll = cfg.NetPoll
 	// Request tracing and query plans show internals to any client that asks.
 	engine.EnableRequestTracing = false
 	if engine.WebSocketClientReadTimeout <= 0 {

@@ -40,7 +40,14 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 }
 
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
-	r := slog.NewRecord(e.Time, slogLevel(e.Level), e.Message, 0)
+	level := slogLevel(e.Level)
+	if expected[e.Message] {
+		level = slog.LevelDebug
+		if !c.handler.Enabled(context.Background(), level) {
+			return nil
+		}
+	}
+	r := slog.NewRecord(e.Time, level, e.Message, 0)
 	if e.LoggerName != "" {
 		r.AddAttrs(slog.String("logger", e.LoggerName))
 	}
@@ -49,6 +56,14 @@ func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 }
 
 func (c *slogCore) Sync() error { return nil }
+
+// expected lists warnings the router logs at every start about choices
+// Platter makes on purpose (no Cosmo Cloud token, no netpoll by default);
+// they are demoted to DEBUG so WARN keeps meaning "look at this".
+var expected = map[string]bool{
+	"No graph token provided. The following Cosmo Cloud features are disabled. Not recommended for Production.": true,
+	"Net poller is disabled by configuration. Falling back to less efficient connection handling method.":       true,
+}
 
 func slogLevel(l zapcore.Level) slog.Level {
 	switch {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 	"sync"
 	"time"
@@ -22,7 +21,6 @@ import (
 	"github.com/platterhq/platter/internal/storage/ferret"
 	"github.com/platterhq/platter/internal/storage/redisdb"
 	"github.com/platterhq/platter/router"
-	customer "github.com/platterhq/platter/subgraphs/customer/service"
 )
 
 // Options configure a dev stack.
@@ -61,13 +59,6 @@ const (
 	CustomerEmail = "customer@platter.local"
 )
 
-// subgraph is one subgraph opened on embedded stores.
-type subgraph struct {
-	name    string
-	port    int
-	handler http.Handler
-}
-
 // Start opens the stores and every subgraph, seeds demo data, and starts
 // the router. Serve then runs it until its context ends.
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
@@ -102,21 +93,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, redis.Close)
-	_ = redis // used by the vendor and cloudmanager subgraphs
 
-	var subgraphs []subgraph
-
-	cust, err := customer.Open(ctx, config.Customer{
-		Auth:  keys.issuer,
-		Mongo: config.Mongo{URI: mongo.URI(), Database: "customer"},
-	}, log.With("service", "customer"))
+	subgraphs, err := s.openSubgraphs(ctx, stores{
+		mongoURI: mongo.URI(), redisURL: redis.URL(), dataDir: dataDir, keys: keys,
+	}, log, opts.Out)
 	if err != nil {
-		return nil, fmt.Errorf("customer: %w", err)
-	}
-	s.closers = append(s.closers, cust.Close)
-	subgraphs = append(subgraphs, subgraph{"customer", 4001, cust.Handler})
-
-	if err := seedAccounts(ctx, cust, opts.Out); err != nil {
 		return nil, err
 	}
 

@@ -135,7 +135,8 @@ func IsUniqueViolation(err error) bool {
 
 // Migrate applies every pending migration under a lock.
 func Migrate(ctx context.Context, db *bun.DB, migrations *migrate.Migrations) error {
-	m := migrate.NewMigrator(db, migrations)
+	// Record a migration only once it has run, so a failed one is retried.
+	m := migrate.NewMigrator(db, migrations, migrate.WithMarkAppliedOnSuccess(true))
 	if err := m.Init(ctx); err != nil {
 		return fmt.Errorf("init migrations: %w", err)
 	}

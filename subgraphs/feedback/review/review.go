@@ -79,8 +79,8 @@ type Draft struct {
 	Comment    string
 }
 
-// CheckID rejects what cannot be an id, naming the field.
-func CheckID(field, id string) error {
+// checkID rejects what cannot be an id, naming the field.
+func checkID(field, id string) error {
 	switch {
 	case strings.TrimSpace(id) == "":
 		return apperr.Invalid(field, "must not be empty")
@@ -94,7 +94,7 @@ func CheckID(field, id string) error {
 // its field.
 func New(d Draft, now time.Time) (Review, error) {
 	for _, f := range []struct{ name, value string }{{"authorId", d.AuthorID}, {"orderId", d.OrderID}, {"targetId", d.TargetID}} {
-		if err := CheckID(f.name, f.value); err != nil {
+		if err := checkID(f.name, f.value); err != nil {
 			return Review{}, err
 		}
 	}

@@ -22,7 +22,7 @@ func NewService(store Store, log *slog.Logger) *Service {
 
 // Get returns a review by id. Reviews are public.
 func (s *Service) Get(ctx context.Context, id string) (Review, error) {
-	if err := CheckID("id", id); err != nil {
+	if err := checkID("id", id); err != nil {
 		return Review{}, err
 	}
 	return s.store.ByID(ctx, id)
@@ -33,7 +33,7 @@ func (s *Service) Get(ctx context.Context, id string) (Review, error) {
 func (s *Service) GetMany(ctx context.Context, ids []string) ([]Review, error) {
 	var lookup []string
 	for _, id := range ids {
-		if CheckID("id", id) == nil {
+		if checkID("id", id) == nil {
 			lookup = append(lookup, id)
 		}
 	}

@@ -90,8 +90,8 @@ func validNumber(n string) bool {
 	return err == nil
 }
 
-// CheckID rejects what cannot be an id, naming the field.
-func CheckID(field, id string) error {
+// checkID rejects what cannot be an id, naming the field.
+func checkID(field, id string) error {
 	switch {
 	case strings.TrimSpace(id) == "":
 		return apperr.Invalid(field, "must not be empty")
@@ -105,7 +105,7 @@ func CheckID(field, id string) error {
 // INVALID_INPUT naming its field.
 func Validate(o Order) error {
 	for _, f := range []struct{ name, value string }{{"id", o.ID}, {"customerId", o.CustomerID}, {"vendorId", o.VendorID}} {
-		if err := CheckID(f.name, f.value); err != nil {
+		if err := checkID(f.name, f.value); err != nil {
 			return err
 		}
 	}

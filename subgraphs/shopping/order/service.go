@@ -25,7 +25,7 @@ var errNotFound = apperr.E(apperr.NotFound, "order not found")
 
 // Get returns the order if the caller may read it, NOT_FOUND otherwise.
 func (s *Service) Get(ctx context.Context, caller auth.Identity, id string) (Order, error) {
-	if err := CheckID("id", id); err != nil {
+	if err := checkID("id", id); err != nil {
 		return Order{}, err
 	}
 	o, err := s.store.ByID(ctx, id)
@@ -44,7 +44,7 @@ func (s *Service) Get(ctx context.Context, caller auth.Identity, id string) (Ord
 func (s *Service) GetMany(ctx context.Context, caller auth.Identity, ids []string) ([]Order, error) {
 	var lookup []string
 	for _, id := range ids {
-		if CheckID("id", id) == nil {
+		if checkID("id", id) == nil {
 			lookup = append(lookup, id)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/platterhq/platter/internal/gqlsrv"
-	"github.com/platterhq/platter/subgraphs/vendor/vendorprofile"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile"
 )
 
 // Deps is what the resolvers need.

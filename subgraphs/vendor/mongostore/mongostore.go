@@ -15,7 +15,7 @@ import (
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/storage/mongodb"
-	"github.com/platterhq/platter/subgraphs/vendor/vendorprofile"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile"
 )
 
 // Store is the vendor profile store.
@@ -68,6 +68,25 @@ func (s *Store) ByID(ctx context.Context, id string) (vendorprofile.Vendor, erro
 		return vendorprofile.Vendor{}, err
 	}
 	return fromDoc(d), nil
+}
+
+func (s *Store) ByIDs(ctx context.Context, ids []string) ([]vendorprofile.Vendor, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cur, err := s.vendors.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, err
+	}
+	var docs []vendorDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]vendorprofile.Vendor, len(docs))
+	for i, d := range docs {
+		out[i] = fromDoc(d)
+	}
+	return out, nil
 }
 
 // Update saves by whole-document replace filtered on the version it read:

@@ -6,9 +6,9 @@ import (
 
 	"github.com/platterhq/platter/internal/storage/mongodb"
 	"github.com/platterhq/platter/internal/testenv"
-	"github.com/platterhq/platter/subgraphs/vendor/mongostore"
-	"github.com/platterhq/platter/subgraphs/vendor/vendorprofile"
-	"github.com/platterhq/platter/subgraphs/vendor/vendorprofile/storetest"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/mongostore"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile/storetest"
 )
 
 // The suite runs on the embedded server, or on a real MongoDB when

@@ -12,14 +12,13 @@ package rediscache
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/platterhq/platter/subgraphs/vendor/vendorprofile"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile"
 )
 
 // Cooldown is how long the cache is bypassed after Redis fails, so that an
@@ -77,6 +76,24 @@ func (s *Store) ByID(ctx context.Context, id string) (vendorprofile.Vendor, erro
 	return v, nil
 }
 
+// ByIDs reads every id in one MGET and the misses in one store query, then
+// caches those in one pipeline.
+func (s *Store) ByIDs(ctx context.Context, ids []string) ([]vendorprofile.Vendor, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	hits, misses := s.getMany(ctx, ids)
+	if len(misses) == 0 {
+		return hits, nil
+	}
+	found, err := s.next.ByIDs(ctx, misses)
+	if err != nil {
+		return nil, err
+	}
+	s.put(ctx, found...)
+	return append(hits, found...), nil
+}
+
 func (s *Store) Update(ctx context.Context, id string, change func(*vendorprofile.Vendor) error) (vendorprofile.Vendor, error) {
 	v, err := s.next.Update(ctx, id, change)
 	if err != nil {
@@ -101,42 +118,63 @@ func (s *Store) invalidate(ctx context.Context, id string) bool {
 }
 
 func (s *Store) get(ctx context.Context, id string) (vendorprofile.Vendor, bool) {
-	if !s.usable() {
+	hits, _ := s.getMany(ctx, []string{id})
+	if len(hits) == 0 {
 		return vendorprofile.Vendor{}, false
 	}
-	raw, err := s.redis.Get(ctx, s.key(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		s.succeeded(ctx)
-		return vendorprofile.Vendor{}, false
-	}
-	if err != nil {
-		s.failed(ctx, err)
-		return vendorprofile.Vendor{}, false
-	}
-	s.succeeded(ctx)
-	var e entry
-	if err := json.Unmarshal(raw, &e); err != nil {
-		// An entry in an older format: read through and overwrite it.
-		return vendorprofile.Vendor{}, false
-	}
-	return vendorprofile.Vendor{
-		ID: e.ID, Name: e.Name, About: e.About, Status: vendorprofile.Status(e.Status), IsOpen: e.IsOpen,
-		Version: e.Version, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
-	}, true
+	return hits[0], true
 }
 
-func (s *Store) put(ctx context.Context, v vendorprofile.Vendor) {
+// getMany returns the cached vendors and the ids to read from the store:
+// all of them when Redis is unusable.
+func (s *Store) getMany(ctx context.Context, ids []string) (hits []vendorprofile.Vendor, misses []string) {
 	if !s.usable() {
+		return nil, ids
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.key(id)
+	}
+	vals, err := s.redis.MGet(ctx, keys...).Result()
+	if err != nil {
+		s.failed(ctx, err)
+		return nil, ids
+	}
+	s.succeeded(ctx)
+	for i, val := range vals {
+		raw, ok := val.(string)
+		var e entry
+		// An entry in an older format is read through and overwritten.
+		if !ok || json.Unmarshal([]byte(raw), &e) != nil || e.ID != ids[i] {
+			misses = append(misses, ids[i])
+			continue
+		}
+		hits = append(hits, vendorprofile.Vendor{
+			ID: e.ID, Name: e.Name, About: e.About, Status: vendorprofile.Status(e.Status), IsOpen: e.IsOpen,
+			Version: e.Version, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
+		})
+	}
+	return hits, misses
+}
+
+func (s *Store) put(ctx context.Context, vendors ...vendorprofile.Vendor) {
+	if len(vendors) == 0 || !s.usable() {
 		return
 	}
-	raw, err := json.Marshal(entry{
-		ID: v.ID, Name: v.Name, About: v.About, Status: string(v.Status), IsOpen: v.IsOpen,
-		Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+	_, err := s.redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, v := range vendors {
+			raw, err := json.Marshal(entry{
+				ID: v.ID, Name: v.Name, About: v.About, Status: string(v.Status), IsOpen: v.IsOpen,
+				Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+			})
+			if err != nil {
+				return err
+			}
+			p.Set(ctx, s.key(v.ID), raw, s.ttl)
+		}
+		return nil
 	})
 	if err != nil {
-		return
-	}
-	if err := s.redis.Set(ctx, s.key(v.ID), raw, s.ttl).Err(); err != nil {
 		s.failed(ctx, err)
 		return
 	}

@@ -37,6 +37,33 @@ func (s *Service) Get(ctx context.Context, id string) (Vendor, error) {
 	return v, nil
 }
 
+// GetMany returns the vendors with the given ids in the ids' order, with the
+// zero Vendor where an id is malformed, unknown or hidden from the caller.
+func (s *Service) GetMany(ctx context.Context, ids []string) ([]Vendor, error) {
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if ValidateID(id) == nil {
+			valid = append(valid, id)
+		}
+	}
+	found, err := s.store.ByIDs(ctx, valid)
+	if err != nil {
+		return nil, err
+	}
+	caller, signedIn := auth.FromContext(ctx)
+	byID := make(map[string]Vendor, len(found))
+	for _, v := range found {
+		if CanSee(caller, signedIn, v) {
+			byID[v.ID] = v
+		}
+	}
+	out := make([]Vendor, len(ids))
+	for i, id := range ids {
+		out[i] = byID[id]
+	}
+	return out, nil
+}
+
 // Ensure creates a PENDING vendor with the given id unless one exists, for
 // demo data and imports; it reports whether it created one.
 func (s *Service) Ensure(ctx context.Context, id string, p Profile) (Vendor, bool, error) {

@@ -51,6 +51,8 @@ type Store interface {
 	Create(ctx context.Context, v Vendor) error
 	// ByID returns NOT_FOUND for an unknown id.
 	ByID(ctx context.Context, id string) (Vendor, error)
+	// ByIDs returns the vendors found, in any order.
+	ByIDs(ctx context.Context, ids []string) ([]Vendor, error)
 	// Update loads the vendor, lets change edit it and saves it only if
 	// nobody saved it in between (else CONFLICT); change's error aborts.
 	Update(ctx context.Context, id string, change func(*Vendor) error) (Vendor, error)

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/platterhq/platter/internal/apperr"
-	"github.com/platterhq/platter/subgraphs/vendor/vendorprofile"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile"
 )
 
 // Run runs the suite; newStore returns an empty store for each subtest.
 func Run(t *testing.T, newStore func(t *testing.T) vendorprofile.Store) {
 	t.Run("CreateAndFind", func(t *testing.T) { testCreateAndFind(t, newStore(t)) })
+	t.Run("ByIDs", func(t *testing.T) { testByIDs(t, newStore(t)) })
 	t.Run("DuplicateIDIsConflict", func(t *testing.T) { testDuplicateID(t, newStore(t)) })
 	t.Run("UpdateSavesAndBumpsVersion", func(t *testing.T) { testUpdate(t, newStore(t)) })
 	t.Run("UpdateAbortsOnChangeError", func(t *testing.T) { testUpdateAborts(t, newStore(t)) })
@@ -59,6 +60,36 @@ func testCreateAndFind(t *testing.T, s vendorprofile.Store) {
 	}
 	if _, err := s.ByID(ctx, Vendor(t, "Missing", vendorprofile.StatusApproved).ID); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("unknown id: %v", err)
+	}
+}
+
+func testByIDs(t *testing.T, s vendorprofile.Store) {
+	ctx := context.Background()
+	a := Vendor(t, "A", vendorprofile.StatusApproved)
+	b := Vendor(t, "B", vendorprofile.StatusPending)
+	c := Vendor(t, "C", vendorprofile.StatusSuspended)
+	for _, v := range []vendorprofile.Vendor{a, b, c} {
+		mustCreate(t, s, v)
+	}
+	if _, err := s.ByID(ctx, c.ID); err != nil { // a caching store now holds c only
+		t.Fatal(err)
+	}
+	missing := Vendor(t, "Missing", vendorprofile.StatusApproved).ID
+	for i := range 2 {
+		got, err := s.ByIDs(ctx, []string{c.ID, missing, a.ID})
+		if err != nil {
+			t.Fatalf("read %d: %v", i, err)
+		}
+		byID := map[string]vendorprofile.Vendor{}
+		for _, v := range got {
+			byID[v.ID] = v
+		}
+		if len(got) != 2 || byID[a.ID] != a || byID[c.ID] != c {
+			t.Fatalf("read %d: got %+v", i, got)
+		}
+	}
+	if got, err := s.ByIDs(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no ids: %v %+v", err, got)
 	}
 }
 

@@ -1,0 +1,79 @@
+package dev
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+
+	"github.com/platterhq/platter/internal/config"
+	customer "github.com/platterhq/platter/subgraphs/customer/service"
+	deliveryman "github.com/platterhq/platter/subgraphs/deliveryman/service"
+	product "github.com/platterhq/platter/subgraphs/product/service"
+)
+
+// stores are the embedded stores every subgraph is opened on.
+type stores struct {
+	mongoURI string
+	redisURL string
+	dataDir  string
+	keys     devKeys
+}
+
+// sqlite names a subgraph's own SQLite file, so each keeps its own
+// migration history.
+func (st stores) sqlite(name string) config.SQL {
+	return config.SQL{URL: "sqlite:" + filepath.Join(st.dataDir, name+".db")}
+}
+
+// subgraph is one opened subgraph and the port it takes in supergraph.yaml.
+type subgraph struct {
+	name    string
+	port    int
+	handler http.Handler
+}
+
+// openSubgraphs opens every subgraph on the embedded stores, seeds its demo
+// data through its own domain code, and registers its close function.
+func (s *Stack) openSubgraphs(ctx context.Context, st stores, log *slog.Logger, out io.Writer) ([]subgraph, error) {
+	var opened []subgraph
+	add := func(name string, port int, h http.Handler, closeFn func()) {
+		s.closers = append(s.closers, closeFn)
+		opened = append(opened, subgraph{name, port, h})
+	}
+	logFor := func(name string) *slog.Logger { return log.With("service", name) }
+
+	cust, err := customer.Open(ctx, config.Customer{
+		Auth:  st.keys.issuer,
+		Mongo: config.Mongo{URI: st.mongoURI, Database: "customer"},
+	}, logFor("customer"))
+	if err != nil {
+		return nil, fmt.Errorf("customer: %w", err)
+	}
+	add("customer", 4001, cust.Handler, cust.Close)
+	if err := seedAccounts(ctx, cust, out); err != nil {
+		return nil, err
+	}
+
+	prod, err := product.Open(ctx, config.Product{Auth: st.keys.verifier, SQL: st.sqlite("product")}, logFor("product"))
+	if err != nil {
+		return nil, fmt.Errorf("product: %w", err)
+	}
+	add("product", 4002, prod.Handler, prod.Close)
+	if err := product.Seed(ctx, prod, logFor("product")); err != nil {
+		return nil, fmt.Errorf("product seed: %w", err)
+	}
+
+	courier, err := deliveryman.Open(ctx, config.Deliveryman{Auth: st.keys.issuer, SQL: st.sqlite("deliveryman")}, logFor("deliveryman"))
+	if err != nil {
+		return nil, fmt.Errorf("deliveryman: %w", err)
+	}
+	add("deliveryman", 4005, courier.Handler, courier.Close)
+	if err := deliveryman.Seed(ctx, courier, logFor("deliveryman")); err != nil {
+		return nil, fmt.Errorf("deliveryman seed: %w", err)
+	}
+
+	return opened, nil
+}
