@@ -113,7 +113,9 @@ require (
 	github.com/pierrec/lz4/v4 v4.1.21 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
 	github.com/platterhq/platter/subgraphs/deliveryman v0.0.0
+	github.com/platterhq/platter/subgraphs/feedback v0.0.0
 	github.com/platterhq/platter/subgraphs/product v0.0.0
+	github.com/platterhq/platter/subgraphs/shopping v0.0.0
 	github.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2 // indirect
 	github.com/posthog/posthog-go v1.5.5 // indirect
 	github.com/power-devops/perfstat v0.0.0-20210106213030-5aafc221ea8c // indirect

@@ -197,7 +197,7 @@ type Cloudmanager struct {
 	HTTP
 	Auth
 	Events
-	RedisURL string // REDIS_URL: geocoding cache and courier geo index
+	RedisURL string // REDIS_URL: geocoding cache and courier geo index (optional until those exist)
 	// GCSBucket is the bucket holding uploaded images; GCSEndpoint points the
 	// storage client at an emulator instead of Google (empty: Google, with
 	// credentials from the standard Google environment).
@@ -211,7 +211,7 @@ func LoadCloudmanager(getenv func(string) string) (Cloudmanager, error) {
 	r := NewReader(getenv)
 	c := Cloudmanager{
 		HTTP: readHTTP(r, ":4007"), Auth: readAuth(r, false), Events: readEvents(r),
-		RedisURL:         r.URL("REDIS_URL", true, "the geocoding cache and geo index", "redis", "rediss"),
+		RedisURL:         r.URL("REDIS_URL", false, "", "redis", "rediss"),
 		GCSBucket:        r.Required("GCS_BUCKET", "where uploaded images are stored"),
 		GCSEndpoint:      r.URL("GCS_ENDPOINT", false, "", "http", "https"),
 		GoogleMapsAPIKey: r.String("GOOGLE_MAPS_API_KEY", ""),

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/gqltest"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/stack/dev"
@@ -161,5 +162,41 @@ func TestPlaygroundAndDemoSignIn(t *testing.T) {
 	gqltest.Client{URL: s.RouterURL + "/graphql", Token: in.SignInCustomer.AccessToken}.MustData(t, `{ me { roles } }`, nil, &me)
 	if strings.Join(me.Me.Roles, ",") != "CUSTOMER,ADMIN" {
 		t.Fatalf("demo admin roles: %v", me.Me.Roles)
+	}
+}
+
+func signIn(t *testing.T, url, email, password string) string {
+	t.Helper()
+	var in struct{ SignInCustomer struct{ AccessToken string } }
+	gqltest.Client{URL: url}.MustData(t, `mutation($e: String!, $p: String!) { signInCustomer(email: $e, password: $p) { accessToken } }`,
+		map[string]any{"e": email, "p": password}, &in)
+	return in.SignInCustomer.AccessToken
+}
+
+// An order (shopping) joined with its customer (customer) in one query: the
+// router plans across both subgraphs, and ownership holds on each side.
+func TestFederatedOrderWithCustomer(t *testing.T) {
+	s, _ := startStack(t, t.TempDir())
+	url := s.RouterURL + "/graphql"
+	const q = `query($id: ID!) { order(id: $id) { number status customer { id name email } } }`
+	vars := map[string]any{"id": demo.PlacedOrderID}
+
+	var own struct {
+		Order *struct {
+			Number, Status string
+			Customer       struct{ ID, Name, Email string }
+		}
+	}
+	gqltest.Client{URL: url, Token: signIn(t, url, dev.CustomerEmail, dev.DemoPassword)}.MustData(t, q, vars, &own)
+	if own.Order == nil || own.Order.Customer.ID != demo.CustomerID || own.Order.Customer.Name != "Demo Customer" ||
+		own.Order.Customer.Email != dev.CustomerEmail || own.Order.Status != "PLACED" || own.Order.Number == "" {
+		t.Fatalf("own order: %+v", own.Order)
+	}
+
+	gqltest.Client{URL: url}.MustData(t, `mutation { signUpCustomer(input: {name: "Mallory", email: "m@example.com", password: "long enough"}) { accessToken } }`, nil, nil)
+	var other struct{ Order *struct{ Number string } }
+	gqltest.Client{URL: url, Token: signIn(t, url, "m@example.com", "long enough")}.MustData(t, q, vars, &other)
+	if other.Order != nil {
+		t.Fatalf("another customer read the order: %+v", other.Order)
 	}
 }

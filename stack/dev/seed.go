@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/subgraphs/customer/account"
 	customer "github.com/platterhq/platter/subgraphs/customer/service"
 )
@@ -15,7 +16,7 @@ func seedAccounts(ctx context.Context, cust *customer.Service, out io.Writer) er
 	if _, _, err := cust.Accounts.EnsureAdmin(ctx, account.SignUp{Name: "Platter Admin", Email: AdminEmail, Password: DemoPassword}); err != nil {
 		return fmt.Errorf("seed admin: %w", err)
 	}
-	if _, _, err := cust.Accounts.EnsureCustomer(ctx, account.SignUp{Name: "Demo Customer", Email: CustomerEmail, Password: DemoPassword}); err != nil {
+	if _, _, err := cust.Accounts.EnsureCustomer(ctx, demo.CustomerID, account.SignUp{Name: "Demo Customer", Email: CustomerEmail, Password: DemoPassword}); err != nil {
 		return fmt.Errorf("seed demo customer: %w", err)
 	}
 	fmt.Fprintf(out, "Demo accounts (dev mode only), password %q:\n  admin     %s\n  customer  %s\n", DemoPassword, AdminEmail, CustomerEmail)

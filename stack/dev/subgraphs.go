@@ -11,7 +11,9 @@ import (
 	"github.com/platterhq/platter/internal/config"
 	customer "github.com/platterhq/platter/subgraphs/customer/service"
 	deliveryman "github.com/platterhq/platter/subgraphs/deliveryman/service"
+	feedback "github.com/platterhq/platter/subgraphs/feedback/service"
 	product "github.com/platterhq/platter/subgraphs/product/service"
+	shopping "github.com/platterhq/platter/subgraphs/shopping/service"
 )
 
 // stores are the embedded stores every subgraph is opened on.
@@ -73,6 +75,24 @@ func (s *Stack) openSubgraphs(ctx context.Context, st stores, log *slog.Logger, 
 	add("deliveryman", 4005, courier.Handler, courier.Close)
 	if err := deliveryman.Seed(ctx, courier, logFor("deliveryman")); err != nil {
 		return nil, fmt.Errorf("deliveryman seed: %w", err)
+	}
+
+	shop, err := shopping.Open(ctx, config.Shopping{Auth: st.keys.verifier, SQL: st.sqlite("shopping")}, logFor("shopping"))
+	if err != nil {
+		return nil, fmt.Errorf("shopping: %w", err)
+	}
+	add("shopping", 4003, shop.Handler, shop.Close)
+	if err := shopping.Seed(ctx, shop, logFor("shopping")); err != nil {
+		return nil, fmt.Errorf("shopping seed: %w", err)
+	}
+
+	fb, err := feedback.Open(ctx, config.Feedback{Auth: st.keys.verifier, SQL: st.sqlite("feedback")}, logFor("feedback"))
+	if err != nil {
+		return nil, fmt.Errorf("feedback: %w", err)
+	}
+	add("feedback", 4006, fb.Handler, fb.Close)
+	if err := feedback.Seed(ctx, fb, logFor("feedback")); err != nil {
+		return nil, fmt.Errorf("feedback seed: %w", err)
 	}
 
 	return opened, nil

@@ -117,24 +117,29 @@ func (s *Service) EnsureAdmin(ctx context.Context, in SignUp) (Customer, bool, e
 	} else if apperr.CodeOf(err) != apperr.NotFound {
 		return Customer{}, false, err
 	}
-	return s.create(ctx, in, []auth.Role{auth.RoleCustomer, auth.RoleAdmin})
+	return s.create(ctx, in, []auth.Role{auth.RoleCustomer, auth.RoleAdmin}, "")
 }
 
-// EnsureCustomer creates a plain customer unless the email is taken (for
-// demo data); it reports whether it created one.
-func (s *Service) EnsureCustomer(ctx context.Context, in SignUp) (Customer, bool, error) {
+// EnsureCustomer creates a plain customer with the given id unless the email
+// is taken (for demo data, whose ids other subgraphs' demo data refer to);
+// it reports whether it created one.
+func (s *Service) EnsureCustomer(ctx context.Context, id string, in SignUp) (Customer, bool, error) {
 	if existing, err := s.store.ByEmail(ctx, NormaliseEmail(in.Email)); err == nil {
 		return existing, false, nil
 	} else if apperr.CodeOf(err) != apperr.NotFound {
 		return Customer{}, false, err
 	}
-	return s.create(ctx, in, []auth.Role{auth.RoleCustomer})
+	return s.create(ctx, in, []auth.Role{auth.RoleCustomer}, id)
 }
 
-func (s *Service) create(ctx context.Context, in SignUp, roles []auth.Role) (Customer, bool, error) {
+// create stores a new account; id "" means a fresh one.
+func (s *Service) create(ctx context.Context, in SignUp, roles []auth.Role, id string) (Customer, bool, error) {
 	c, err := newCustomer(in, roles, s.now().UTC())
 	if err != nil {
 		return Customer{}, false, err
+	}
+	if id != "" {
+		c.ID = id
 	}
 	if err := s.store.Create(ctx, c); err != nil {
 		var ae *apperr.Error

@@ -4,16 +4,8 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/subgraphs/feedback/review"
-)
-
-// The demo ids are those of the shopping subgraph's demo data: its demo
-// customer reviews the vendor and the courier of its delivered demo order.
-const (
-	demoCustomerID       = "01966b2e-0000-7000-8000-00000000c001"
-	demoVendorID         = "01966b2e-0000-7000-8000-00000000f001"
-	demoCourierID        = "01966b2e-0000-7000-8000-00000000d001"
-	demoDeliveredOrderID = "01966b2e-0000-7000-8000-00000000a001"
 )
 
 // Seed stores the demo reviews that do not exist yet. The unique index on
@@ -21,13 +13,13 @@ const (
 func Seed(ctx context.Context, svc *Service, log *slog.Logger) error {
 	demo := []review.Draft{
 		{
-			AuthorID: demoCustomerID, OrderID: demoDeliveredOrderID,
-			TargetType: review.TargetVendor, TargetID: demoVendorID,
+			AuthorID: demo.CustomerID, OrderID: demo.DeliveredOrderID,
+			TargetType: review.TargetVendor, TargetID: demo.VendorID,
 			Rating: 5, Comment: "Generous portions and still hot on arrival.",
 		},
 		{
-			AuthorID: demoCustomerID, OrderID: demoDeliveredOrderID,
-			TargetType: review.TargetCourier, TargetID: demoCourierID,
+			AuthorID: demo.CustomerID, OrderID: demo.DeliveredOrderID,
+			TargetType: review.TargetCourier, TargetID: demo.CourierID,
 			Rating: 4, Comment: "Quick and friendly, called when outside.",
 		},
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/testenv"
 	"github.com/platterhq/platter/subgraphs/feedback/review"
@@ -32,11 +33,11 @@ func TestSeedIsIdempotent(t *testing.T) {
 		for _, target := range []struct {
 			typ review.TargetType
 			id  string
-		}{{review.TargetVendor, demoVendorID}, {review.TargetCourier, demoCourierID}} {
+		}{{review.TargetVendor, demo.VendorID}, {review.TargetCourier, demo.CourierID}} {
 			// A probe for the same order and target finds the stored review
 			// and adds nothing.
 			r, created, err := svc.Reviews.EnsureReview(ctx, review.Draft{
-				AuthorID: demoCustomerID, OrderID: demoDeliveredOrderID, TargetType: target.typ, TargetID: target.id,
+				AuthorID: demo.CustomerID, OrderID: demo.DeliveredOrderID, TargetType: target.typ, TargetID: target.id,
 				Rating: 1, Comment: "probe",
 			})
 			if err != nil || created {

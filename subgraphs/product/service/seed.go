@@ -4,17 +4,13 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/subgraphs/product/catalog"
 )
 
-// DemoVendorID is the vendor whose menu the demo products belong to; the
-// vendor subgraph's demo data must register its demo vendor under this id
-// for the two to join.
-const DemoVendorID = "019abc00-0000-7000-8000-000000000001"
-
 var demoProducts = []catalog.NewProduct{
-	{VendorID: DemoVendorID, Title: "Margherita", Description: "Tomato, mozzarella and basil on a wood-fired base.", Available: true},
-	{VendorID: DemoVendorID, Title: "Tiramisu", Description: "Mascarpone, espresso-soaked savoiardi and cocoa.", Available: true},
+	{VendorID: demo.VendorID, Title: "Margherita", Description: "Tomato, mozzarella and basil on a wood-fired base.", Available: true},
+	{VendorID: demo.VendorID, Title: "Tiramisu", Description: "Mascarpone, espresso-soaked savoiardi and cocoa.", Available: true},
 }
 
 // Seed adds the demo products that are not there yet, matched by vendor and

@@ -9,6 +9,7 @@ import (
 
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/gqltest"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/storage/sqldb"
@@ -148,7 +149,7 @@ func TestSeedIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	n, err := db.NewSelect().Table("products").Where("vendor_id = ?", service.DemoVendorID).Count(ctx)
+	n, err := db.NewSelect().Table("products").Where("vendor_id = ?", demo.VendorID).Count(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

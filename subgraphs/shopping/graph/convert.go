@@ -12,5 +12,7 @@ func toOrder(o order.Order) *model.Order {
 		Number:   o.Number,
 		Status:   model.OrderStatus(o.Status),
 		PlacedAt: o.PlacedAt,
+		Customer: &model.Customer{ID: o.CustomerID},
+		Vendor:   &model.Vendor{ID: o.VendorID},
 	}
 }

@@ -5,17 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/subgraphs/shopping/order"
-)
-
-// The demo ids are fixed so that seeding twice adds nothing and so that the
-// other subgraphs' demo data can refer to the same customer, vendor and
-// orders (feedback reviews the delivered one).
-const (
-	demoCustomerID       = "01966b2e-0000-7000-8000-00000000c001"
-	demoVendorID         = "01966b2e-0000-7000-8000-00000000f001"
-	demoDeliveredOrderID = "01966b2e-0000-7000-8000-00000000a001"
-	demoPlacedOrderID    = "01966b2e-0000-7000-8000-00000000a002"
 )
 
 // Seed stores the demo orders that do not exist yet: one delivered
@@ -23,8 +14,8 @@ const (
 func Seed(ctx context.Context, svc *Service, log *slog.Logger) error {
 	now := time.Now().UTC()
 	demo := []order.Order{
-		{ID: demoDeliveredOrderID, CustomerID: demoCustomerID, VendorID: demoVendorID, Status: order.StatusDelivered, PlacedAt: now.Add(-24 * time.Hour)},
-		{ID: demoPlacedOrderID, CustomerID: demoCustomerID, VendorID: demoVendorID, Status: order.StatusPlaced, PlacedAt: now},
+		{ID: demo.DeliveredOrderID, CustomerID: demo.CustomerID, VendorID: demo.VendorID, Status: order.StatusDelivered, PlacedAt: now.Add(-24 * time.Hour)},
+		{ID: demo.PlacedOrderID, CustomerID: demo.CustomerID, VendorID: demo.VendorID, Status: order.StatusPlaced, PlacedAt: now},
 	}
 	for _, o := range demo {
 		number, err := order.NewNumber()

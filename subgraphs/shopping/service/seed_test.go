@@ -6,6 +6,7 @@ import (
 
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/testenv"
 )
@@ -22,7 +23,7 @@ func TestSeedIsIdempotent(t *testing.T) {
 	}
 	t.Cleanup(svc.Close)
 	admin := auth.Identity{Subject: "admin", Roles: []auth.Role{auth.RoleAdmin}}
-	ids := []string{demoDeliveredOrderID, demoPlacedOrderID}
+	ids := []string{demo.DeliveredOrderID, demo.PlacedOrderID}
 
 	if err := Seed(ctx, svc, logging.Discard()); err != nil {
 		t.Fatal(err)
@@ -43,8 +44,8 @@ func TestSeedIsIdempotent(t *testing.T) {
 			t.Fatalf("demo order %s: first %+v, then %+v", ids[i], first[i], again[i])
 		}
 	}
-	customer := auth.Identity{Subject: demoCustomerID, Roles: []auth.Role{auth.RoleCustomer}}
-	if o, err := svc.Orders.Get(ctx, customer, demoDeliveredOrderID); err != nil || o.CustomerID != demoCustomerID {
+	customer := auth.Identity{Subject: demo.CustomerID, Roles: []auth.Role{auth.RoleCustomer}}
+	if o, err := svc.Orders.Get(ctx, customer, demo.DeliveredOrderID); err != nil || o.CustomerID != demo.CustomerID {
 		t.Fatalf("the demo customer cannot read the delivered demo order: %v", err)
 	}
 }

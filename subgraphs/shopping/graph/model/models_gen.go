@@ -10,6 +10,13 @@ import (
 	"time"
 )
 
+// A customer account, owned by the customer subgraph.
+type Customer struct {
+	ID string `json:"id"`
+}
+
+func (Customer) IsEntity() {}
+
 // One customer's order from one vendor.
 type Order struct {
 	ID string `json:"id"`
@@ -17,6 +24,10 @@ type Order struct {
 	Number   string      `json:"number"`
 	Status   OrderStatus `json:"status"`
 	PlacedAt time.Time   `json:"placedAt"`
+	// Who ordered; the customer subgraph resolves the rest.
+	Customer *Customer `json:"customer"`
+	// Who cooks it; the vendor subgraph resolves the rest.
+	Vendor *Vendor `json:"vendor"`
 }
 
 func (Order) IsEntity() {}
@@ -27,6 +38,13 @@ type OrderByIDsInput struct {
 
 type Query struct {
 }
+
+// A vendor, owned by the vendor subgraph.
+type Vendor struct {
+	ID string `json:"id"`
+}
+
+func (Vendor) IsEntity() {}
 
 // Where an order stands.
 type OrderStatus string
