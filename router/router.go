@@ -8,6 +8,8 @@
 //	fmt.Println(r.URL())                        // e.g. http://127.0.0.1:4000
 //	err = r.Serve(ctx)                          // until ctx ends, then a clean shutdown
 //
+// (Close shuts down a router that is not being served.)
+//
 // The router plans every operation against a precomposed execution config
 // (embedded at build time by make compose, or Config.ExecutionConfigFile)
 // and serves:
@@ -18,7 +20,10 @@
 //   - /health/live and /health/ready; Prometheus text on MetricsAddr/metrics.
 //
 // Every subgraph request carries the client's Authorization header and an
-// X-Request-Id (the client's, or one the router makes and echoes back).
+// X-Request-Id (the client's, or one the router makes and echoes back). A
+// WebSocket client's connection_init payload, where browsers put their
+// token, reaches a subgraph subscribed over ws in its own connection_init,
+// so subgraphs read the token from there too.
 // Subgraph errors reach clients unwrapped, with extensions.code and
 // extensions.field kept, so codes such as UNAUTHENTICATED or INVALID_INPUT
 // survive the hop.
@@ -30,14 +35,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/caarlos0/env/v11"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/wundergraph/cosmo/router/core"
 	nodev1 "github.com/wundergraph/cosmo/router/gen/proto/wg/cosmo/node/v1"
 	"github.com/wundergraph/cosmo/router/pkg/config"
@@ -56,10 +59,11 @@ type Router struct {
 	core       *core.Router
 	url        string
 	metricsURL string
-	log        *slog.Logger
 
-	closeOnce sync.Once
-	closeErr  error
+	// stopStreams ends SSE streams when shutdown begins (see requestModule).
+	stopStreams context.CancelFunc
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // New starts a router for cfg and returns once it accepts connections, so
@@ -89,22 +93,26 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Router, error) {
 		}
 	}
 
-	opts, err := options(cfg, exec, overrides, addr, metricsAddr, log)
+	stopping, stopStreams := context.WithCancel(context.Background())
+	opts, err := options(cfg, exec, overrides, addr, metricsAddr, log, &requestModule{stopping: stopping})
 	if err != nil {
+		stopStreams()
 		return nil, fmt.Errorf("router: %w", err)
 	}
 	cr, err := core.NewRouter(opts...)
 	if err != nil {
+		stopStreams()
 		return nil, fmt.Errorf("router: %w", err)
 	}
 	// The router's graph server lives until Shutdown, not until the end of
 	// the caller's start-up context.
 	if err := cr.Start(context.WithoutCancel(ctx)); err != nil {
+		stopStreams()
 		_ = cr.Shutdown(context.Background())
 		return nil, fmt.Errorf("router: start: %w", err)
 	}
 
-	r := &Router{core: cr, url: "http://" + dialAddr(addr), log: log}
+	r := &Router{core: cr, url: "http://" + dialAddr(addr), stopStreams: stopStreams}
 	if metricsAddr != "" {
 		r.metricsURL = "http://" + dialAddr(metricsAddr) + "/metrics"
 	}
@@ -123,8 +131,8 @@ func (r *Router) URL() string { return r.url }
 func (r *Router) MetricsURL() string { return r.metricsURL }
 
 // Serve blocks until ctx ends, then shuts the router down, letting requests
-// in flight finish for up to httpserver.ShutdownTimeout. Open SSE streams
-// hold shutdown until they end or the timeout passes.
+// in flight finish for up to httpserver.ShutdownTimeout. Subscriptions
+// (WebSocket and SSE) end at once; clients reconnect elsewhere.
 func (r *Router) Serve(ctx context.Context) error {
 	<-ctx.Done()
 	return r.Close()
@@ -133,6 +141,7 @@ func (r *Router) Serve(ctx context.Context) error {
 // Close shuts the router down; later calls return the first result.
 func (r *Router) Close() error {
 	r.closeOnce.Do(func() {
+		r.stopStreams()
 		ctx, cancel := context.WithTimeout(context.Background(), httpserver.ShutdownTimeout)
 		defer cancel()
 		if err := r.core.Shutdown(ctx); err != nil {
@@ -145,7 +154,7 @@ func (r *Router) Close() error {
 // options translates cfg into Cosmo router options, starting from the
 // router's own defaults (the envDefault tags of its config struct) so
 // settings Platter does not care about keep upstream's values.
-func options(cfg Config, exec *nodev1.RouterConfig, overrides config.OverridesConfiguration, addr, metricsAddr string, log *slog.Logger) ([]core.Option, error) {
+func options(cfg Config, exec *nodev1.RouterConfig, overrides config.OverridesConfiguration, addr, metricsAddr string, log *slog.Logger, requests *requestModule) ([]core.Option, error) {
 	var d config.Config
 	// An empty, non-nil environment makes env apply only the defaults, never
 	// the process's variables.
@@ -196,6 +205,8 @@ func options(cfg Config, exec *nodev1.RouterConfig, overrides config.OverridesCo
 		AllowOrigins: cfg.CORSAllowedOrigins,
 		AllowMethods: d.CORS.AllowMethods,
 		AllowHeaders: append(d.CORS.AllowHeaders, "Authorization", httpserver.RequestIDHeader),
+		// Lets browser clients read the id to quote in bug reports.
+		ExposeHeaders: []string{httpserver.RequestIDHeader},
 		// Platter authenticates with bearer tokens, never cookies.
 		AllowCredentials: false,
 		MaxAge:           d.CORS.MaxAge,
@@ -266,7 +277,7 @@ func options(cfg Config, exec *nodev1.RouterConfig, overrides config.OverridesCo
 		}),
 		core.WithLocalhostFallbackInsideDocker(d.LocalhostFallbackInsideDocker),
 		core.WithClientHeader(d.ClientHeader),
-		core.WithCustomModules(&requestIDModule{}),
+		core.WithCustomModules(requests),
 	}
 	if cfg.AccessLogs {
 		opts = append(opts, core.WithAccessLogs(&core.AccessLogsConfig{
@@ -397,36 +408,4 @@ func waitListening(ctx context.Context, addr string) error {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-}
-
-// requestIDModule gives every request an X-Request-Id before the router
-// reads headers to forward: the id the client sent, else the one the
-// router's request-id middleware made for its own logs, so router and
-// subgraph logs share it. The id is echoed to the client.
-type requestIDModule struct{}
-
-var (
-	_ core.Module                 = (*requestIDModule)(nil)
-	_ core.RouterOnRequestHandler = (*requestIDModule)(nil)
-)
-
-func (*requestIDModule) Module() core.ModuleInfo {
-	return core.ModuleInfo{
-		ID:  "platter_request_id",
-		New: func() core.Module { return &requestIDModule{} },
-	}
-}
-
-func (*requestIDModule) RouterOnRequest(ctx core.RequestContext, next http.Handler) {
-	r := ctx.Request()
-	id := r.Header.Get(httpserver.RequestIDHeader)
-	if id == "" || len(id) > 128 {
-		id = middleware.GetReqID(r.Context())
-		if id == "" || len(id) > 128 {
-			id = httpserver.NewRequestID()
-		}
-		r.Header.Set(httpserver.RequestIDHeader, id)
-	}
-	ctx.ResponseWriter().Header().Set(httpserver.RequestIDHeader, id)
-	next.ServeHTTP(ctx.ResponseWriter(), r)
 }

@@ -228,6 +228,17 @@ func TestRouterEndToEnd(t *testing.T) {
 		wantTicks(t, subscribeSSE(t, endpoint, "Bearer sse-1", true), "Bearer sse-1")
 	})
 
+	t.Run("CORS preflight allows Authorization", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodOptions, endpoint, nil)
+		req.Header.Set("Origin", "https://app.platter.test")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+		_, header, _ := do(t, req)
+		if header.Get("Access-Control-Allow-Origin") == "" || !strings.Contains(strings.ToLower(header.Get("Access-Control-Allow-Headers")), "authorization") {
+			t.Fatalf("preflight headers: %v", header)
+		}
+	})
+
 	t.Run("health", func(t *testing.T) {
 		for _, path := range []string{"/health/live", "/health/ready"} {
 			req, _ := http.NewRequest(http.MethodGet, r.URL()+path, nil)
@@ -279,6 +290,58 @@ func TestRouterWithoutMetricsOrPlayground(t *testing.T) {
 	req.Header.Set("Accept", "text/html")
 	if status, _, body := do(t, req); status == http.StatusOK && bytes.Contains(bytes.ToLower(body), []byte("<html")) {
 		t.Error("playground served although disabled")
+	}
+}
+
+// TestCloseEndsOpenSubscriptions checks that open SSE and WebSocket
+// subscriptions do not hold shutdown for the grace period.
+func TestCloseEndsOpenSubscriptions(t *testing.T) {
+	r := startRouter(t, compose.ProtocolWS, nil)
+	endpoint := r.URL() + router.GraphQLPath
+	endless := `subscription { ticks(count: 1000000) { n } }`
+
+	req := newPost(t, endpoint, endless)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sse := bufio.NewReader(resp.Body)
+	if _, err := sse.ReadString('\n'); err != nil {
+		t.Fatalf("no SSE event: %v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(endpoint, "http"), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	var msg map[string]any
+	for _, m := range []map[string]any{{"type": "connection_init"}, {"id": "1", "type": "subscribe", "payload": map[string]string{"query": endless}}} {
+		if err := wsjson.Write(ctx, conn, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := wsjson.Read(ctx, conn, &msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if err := r.Close(); err != nil {
+		t.Fatalf("close with open subscriptions: %v", err)
+	}
+	if _, err := io.Copy(io.Discard, sse); err != nil {
+		t.Errorf("SSE stream: %v", err)
+	}
+	for {
+		if err := wsjson.Read(ctx, conn, &msg); err != nil {
+			if ctx.Err() != nil {
+				t.Fatal("WebSocket still open after close")
+			}
+			break
+		}
 	}
 }
 

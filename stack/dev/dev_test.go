@@ -18,7 +18,7 @@ import (
 
 // startStack runs the whole dev stack in-process on free ports, with its
 // data in a fresh directory, until the test ends.
-func startStack(t *testing.T, dataDir string) (*dev.Stack, *bytes.Buffer) {
+func startStack(t testing.TB, dataDir string) (*dev.Stack, *bytes.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out bytes.Buffer
@@ -165,7 +165,7 @@ func TestPlaygroundAndDemoSignIn(t *testing.T) {
 	}
 }
 
-func signIn(t *testing.T, url, email, password string) string {
+func signIn(t testing.TB, url, email, password string) string {
 	t.Helper()
 	var in struct{ SignInCustomer struct{ AccessToken string } }
 	gqltest.Client{URL: url}.MustData(t, `mutation($e: String!, $p: String!) { signInCustomer(email: $e, password: $p) { accessToken } }`,
