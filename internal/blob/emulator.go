@@ -14,7 +14,10 @@ import (
 )
 
 // Emulator is an in-process GCS emulator serving over plain HTTP on
-// loopback. It keeps objects under a folder, so they survive restarts.
+// loopback. It keeps objects under a folder, so they survive restarts. A
+// client opened on its URL signs URLs for its host; ask for plain HTTP
+// (SignedURLOptions.Insecure) since it serves no TLS. It checks no
+// signatures.
 type Emulator struct {
 	fake *fakestorage.Server
 	http *http.Server

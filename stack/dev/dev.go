@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/blob"
 	"github.com/platterhq/platter/internal/config"
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/storage/ferret"
@@ -49,6 +50,9 @@ type Stack struct {
 	servers      []*httpserver.Server
 	closers      []func()
 }
+
+// devBucket holds dev mode's uploaded images in the storage emulator.
+const devBucket = "platter-dev"
 
 // DemoPassword is the password of every demo account (dev mode only).
 const DemoPassword = "platter-demo"
@@ -94,8 +98,18 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.closers = append(s.closers, redis.Close)
 
+	blobs, err := blob.StartEmulator(filepath.Join(dataDir, "gcs"))
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { _ = blobs.Close() })
+	if err := blobs.CreateBucket(ctx, devBucket); err != nil {
+		return nil, fmt.Errorf("dev bucket: %w", err)
+	}
+
 	subgraphs, err := s.openSubgraphs(ctx, stores{
-		mongoURI: mongo.URI(), redisURL: redis.URL(), dataDir: dataDir, keys: keys,
+		mongoURI: mongo.URI(), redisURL: redis.URL(), blobURL: blobs.URL(), blobBucket: devBucket,
+		dataDir: dataDir, keys: keys,
 	}, log, opts.Out)
 	if err != nil {
 		return nil, err

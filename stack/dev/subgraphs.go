@@ -7,21 +7,26 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"github.com/platterhq/platter/internal/config"
+	cloudmanager "github.com/platterhq/platter/subgraphs/cloudmanager/service"
 	customer "github.com/platterhq/platter/subgraphs/customer/service"
 	deliveryman "github.com/platterhq/platter/subgraphs/deliveryman/service"
 	feedback "github.com/platterhq/platter/subgraphs/feedback/service"
 	product "github.com/platterhq/platter/subgraphs/product/service"
 	shopping "github.com/platterhq/platter/subgraphs/shopping/service"
+	vendor "github.com/platterhq/platter/subgraphs/vendorsvc/service"
 )
 
 // stores are the embedded stores every subgraph is opened on.
 type stores struct {
-	mongoURI string
-	redisURL string
-	dataDir  string
-	keys     devKeys
+	mongoURI   string
+	redisURL   string
+	blobURL    string
+	blobBucket string
+	dataDir    string
+	keys       devKeys
 }
 
 // sqlite names a subgraph's own SQLite file, so each keeps its own
@@ -75,6 +80,29 @@ func (s *Stack) openSubgraphs(ctx context.Context, st stores, log *slog.Logger, 
 	add("deliveryman", 4005, courier.Handler, courier.Close)
 	if err := deliveryman.Seed(ctx, courier, logFor("deliveryman")); err != nil {
 		return nil, fmt.Errorf("deliveryman seed: %w", err)
+	}
+
+	vend, err := vendor.Open(ctx, config.Vendor{
+		Auth: st.keys.issuer, Mongo: config.Mongo{URI: st.mongoURI, Database: "vendor"},
+		RedisURL: st.redisURL, CacheTTL: 5 * time.Minute,
+	}, logFor("vendor"))
+	if err != nil {
+		return nil, fmt.Errorf("vendor: %w", err)
+	}
+	add("vendor", 4004, vend.Handler, vend.Close)
+	if err := vendor.Seed(ctx, vend, logFor("vendor")); err != nil {
+		return nil, fmt.Errorf("vendor seed: %w", err)
+	}
+
+	media, err := cloudmanager.Open(ctx, config.Cloudmanager{
+		Auth: st.keys.verifier, RedisURL: st.redisURL, GCSBucket: st.blobBucket, GCSEndpoint: st.blobURL,
+	}, logFor("cloudmanager"))
+	if err != nil {
+		return nil, fmt.Errorf("cloudmanager: %w", err)
+	}
+	add("cloudmanager", 4007, media.Handler, media.Close)
+	if err := cloudmanager.Seed(ctx, media, logFor("cloudmanager")); err != nil {
+		return nil, fmt.Errorf("cloudmanager seed: %w", err)
 	}
 
 	shop, err := shopping.Open(ctx, config.Shopping{Auth: st.keys.verifier, SQL: st.sqlite("shopping")}, logFor("shopping"))

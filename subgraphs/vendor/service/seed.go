@@ -5,22 +5,21 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile"
 )
 
-// The demo vendors' ids are fixed so that other subgraphs' demo data (menus,
-// orders) can refer to them.
-const (
-	DemoGoldenWokID = "01936b2a-4c00-7a00-8000-00000000a001"
-	DemoGreenBowlID = "01936b2a-4c00-7a00-8000-00000000a002"
-)
+// DemoGreenBowlID is a second demo vendor, approved but closed, that
+// nothing else refers to. The first is demo.VendorID, whose menu the
+// product subgraph seeds.
+const DemoGreenBowlID = "01966b2e-0000-7000-8000-00000000f002"
 
 var demoVendors = []struct {
 	id      string
 	profile vendorprofile.Profile
 	open    bool
 }{
-	{DemoGoldenWokID, vendorprofile.Profile{Name: "Golden Wok", About: "Hand-pulled noodles and wok-fried classics, cooked to order."}, true},
+	{demo.VendorID, vendorprofile.Profile{Name: "Trattoria Platter", About: "Wood-fired pizza and Italian desserts, made to order."}, true},
 	{DemoGreenBowlID, vendorprofile.Profile{Name: "Green Bowl", About: "Salads and grain bowls with seasonal vegetables."}, false},
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/gqltest"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/storage/redisdb"
@@ -123,8 +124,8 @@ func TestVendorQuery(t *testing.T) {
 	hidden := pending(t, e)
 	unknown, _ := vendorprofile.NewID()
 
-	got := queryVendor(t, e.client(t), service.DemoGoldenWokID)
-	if got == nil || got.Name != "Golden Wok" || got.Status != "APPROVED" || !got.IsOpen || len(got.About) < 3 {
+	got := queryVendor(t, e.client(t), demo.VendorID)
+	if got == nil || got.Name != "Trattoria Platter" || got.Status != "APPROVED" || !got.IsOpen || len(got.About) < 3 {
 		t.Fatalf("approved vendor: %+v", got)
 	}
 	if _, err := time.Parse(time.RFC3339, got.CreatedAt); err != nil || !strings.HasSuffix(got.CreatedAt, "Z") {
@@ -158,7 +159,7 @@ func TestBadInputIsAClientError(t *testing.T) {
 	if len(r.Errors) == 0 || r.Status >= 500 {
 		t.Fatalf("missing argument: status %d errors %+v", r.Status, r.Errors)
 	}
-	r = gqltest.Client{URL: e.url + "/graphql", Token: "not-a-token"}.Do(t, vendorQuery, map[string]any{"id": service.DemoGoldenWokID})
+	r = gqltest.Client{URL: e.url + "/graphql", Token: "not-a-token"}.Do(t, vendorQuery, map[string]any{"id": demo.VendorID})
 	if len(r.Errors) != 0 || r.Status >= 500 {
 		t.Fatalf("a bad token on a public field: status %d errors %+v", r.Status, r.Errors)
 	}
@@ -174,7 +175,7 @@ func TestEntities(t *testing.T) {
 		map[string]any{"__typename": "Vendor", "id": unknown},
 		map[string]any{"__typename": "Vendor", "id": hidden},
 		map[string]any{"__typename": "Vendor", "id": "not-an-id"},
-		map[string]any{"__typename": "Vendor", "id": service.DemoGoldenWokID},
+		map[string]any{"__typename": "Vendor", "id": demo.VendorID},
 	}
 	var out struct {
 		Entities []*vendorData `json:"_entities"`
@@ -183,7 +184,7 @@ func TestEntities(t *testing.T) {
 	if len(out.Entities) != len(reps) {
 		t.Fatalf("got %d entities for %d representations", len(out.Entities), len(reps))
 	}
-	if out.Entities[0] == nil || out.Entities[0].Name != "Green Bowl" || out.Entities[4] == nil || out.Entities[4].Name != "Golden Wok" {
+	if out.Entities[0] == nil || out.Entities[0].Name != "Green Bowl" || out.Entities[4] == nil || out.Entities[4].Name != "Trattoria Platter" {
 		t.Fatalf("known vendors out of order: %+v %+v", out.Entities[0], out.Entities[4])
 	}
 	for _, i := range []int{1, 2, 3} {
@@ -213,7 +214,7 @@ func TestServiceSDL(t *testing.T) {
 func TestSeedIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	e := seeded(t)
-	ids := []string{service.DemoGoldenWokID, service.DemoGreenBowlID}
+	ids := []string{demo.VendorID, service.DemoGreenBowlID}
 	admin := auth.WithIdentity(ctx, auth.Identity{Subject: "a", Roles: []auth.Role{auth.RoleAdmin}})
 	before, err := e.svc.Vendors.GetMany(admin, ids)
 	if err != nil {
@@ -240,7 +241,7 @@ func TestRedisDown(t *testing.T) {
 	if err := service.Seed(context.Background(), e.svc, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
-	if got := queryVendor(t, e.client(t), service.DemoGoldenWokID); got == nil || got.Name != "Golden Wok" {
+	if got := queryVendor(t, e.client(t), demo.VendorID); got == nil || got.Name != "Trattoria Platter" {
 		t.Fatalf("uncached query: %+v", got)
 	}
 	resp, err := http.Get(e.url + "/healthz")
