@@ -173,24 +173,32 @@ func signIn(t testing.TB, url, email, password string) string {
 	return in.SignInCustomer.AccessToken
 }
 
-// An order (shopping) joined with its customer (customer) in one query: the
-// router plans across both subgraphs, and ownership holds on each side.
-func TestFederatedOrderWithCustomer(t *testing.T) {
+// An order (shopping) joined with its customer (customer) and its vendor
+// (vendor) in one query: the router plans across three subgraphs, and
+// ownership holds on each side.
+func TestFederatedOrderWithCustomerAndVendor(t *testing.T) {
 	s, _ := startStack(t, t.TempDir())
 	url := s.RouterURL + "/graphql"
-	const q = `query($id: ID!) { order(id: $id) { number status customer { id name email } } }`
+	const q = `query($id: ID!) { order(id: $id) { number status customer { id name email } vendor { id name isOpen } } }`
 	vars := map[string]any{"id": demo.PlacedOrderID}
 
 	var own struct {
 		Order *struct {
 			Number, Status string
 			Customer       struct{ ID, Name, Email string }
+			Vendor         struct {
+				ID, Name string
+				IsOpen   bool
+			}
 		}
 	}
 	gqltest.Client{URL: url, Token: signIn(t, url, dev.CustomerEmail, dev.DemoPassword)}.MustData(t, q, vars, &own)
 	if own.Order == nil || own.Order.Customer.ID != demo.CustomerID || own.Order.Customer.Name != "Demo Customer" ||
 		own.Order.Customer.Email != dev.CustomerEmail || own.Order.Status != "PLACED" || own.Order.Number == "" {
 		t.Fatalf("own order: %+v", own.Order)
+	}
+	if own.Order.Vendor.ID != demo.VendorID || own.Order.Vendor.Name == "" {
+		t.Fatalf("order's vendor: %+v", own.Order.Vendor)
 	}
 
 	gqltest.Client{URL: url}.MustData(t, `mutation { signUpCustomer(input: {name: "Mallory", email: "m@example.com", password: "long enough"}) { accessToken } }`, nil, nil)

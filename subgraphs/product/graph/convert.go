@@ -8,5 +8,6 @@ import (
 func toProduct(p catalog.Product) *model.Product {
 	return &model.Product{
 		ID: p.ID, Title: p.Title, Description: p.Description, Available: p.Available, CreatedAt: p.CreatedAt,
+		Vendor: &model.Vendor{ID: p.VendorID},
 	}
 }

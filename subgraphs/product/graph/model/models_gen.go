@@ -13,6 +13,8 @@ type Product struct {
 	Description string    `json:"description"`
 	Available   bool      `json:"available"`
 	CreatedAt   time.Time `json:"createdAt"`
+	// Whose menu it is on; the vendor subgraph resolves the rest.
+	Vendor *Vendor `json:"vendor"`
 }
 
 func (Product) IsEntity() {}
@@ -23,3 +25,10 @@ type ProductByIDsInput struct {
 
 type Query struct {
 }
+
+// A vendor, owned by the vendor subgraph.
+type Vendor struct {
+	ID string `json:"id"`
+}
+
+func (Vendor) IsEntity() {}
