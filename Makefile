@@ -7,7 +7,8 @@ MODULES := internal router stack third_party/connect-brotli $(addprefix subgraph
 
 ## run: everything in one process on embedded defaults; playground at http://localhost:4000
 run:
-	$(GO) run ./stack/cmd/platter dev
+	$(GO) build -o bin/platter ./stack/cmd/platter
+	./bin/platter dev
 
 ## test: every check CI runs: formatting, vet, standalone module builds, fresh generated code, all tests
 test: lint standalone check-generated unit
