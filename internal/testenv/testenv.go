@@ -1,7 +1,8 @@
 // Package testenv gives tests fresh databases on the real servers of the
 // machine (PostgreSQL, MariaDB, Redis, RabbitMQ) and on the embedded ones
-// (SQLite, the embedded MongoDB-wire server). A required server that cannot
-// be reached fails the test with a message; it is never skipped.
+// (SQLite, the embedded MongoDB-wire server), token keys, and a binary's
+// run served on a free port. A required server that cannot be reached
+// fails the test with a message; it is never skipped.
 //
 // Environment (all optional):
 //
@@ -25,6 +26,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
 
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/storage/ferret"
@@ -203,4 +207,28 @@ func redact(raw string) string {
 		return "(unparsable url)"
 	}
 	return u.Redacted()
+}
+
+// ForEachSQLEngine runs test in a subtest per SQL engine, on a fresh
+// database with migrations applied twice: they run on every start, so the
+// second time must be a no-op.
+func ForEachSQLEngine(t *testing.T, migrations *migrate.Migrations, test func(t *testing.T, db *bun.DB)) {
+	t.Helper()
+	for engine, url := range SQLDatabases(t) {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := sqldb.Open(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if err := sqldb.Migrate(ctx, db, migrations); err != nil {
+				t.Fatal(err)
+			}
+			if err := sqldb.Migrate(ctx, db, migrations); err != nil {
+				t.Fatalf("migrate twice: %v", err)
+			}
+			test(t, db)
+		})
+	}
 }

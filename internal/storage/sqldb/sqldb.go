@@ -133,6 +133,20 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
+// OpenMigrated opens the database at rawURL, as Open does, and applies its
+// pending migrations; the caller closes the database.
+func OpenMigrated(ctx context.Context, rawURL string, migrations *migrate.Migrations) (*bun.DB, error) {
+	db, err := Open(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, db, migrations); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // Migrate applies every pending migration under a lock.
 func Migrate(ctx context.Context, db *bun.DB, migrations *migrate.Migrations) error {
 	// Record a migration only once it has run, so a failed one is retried.

@@ -5,25 +5,14 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/router"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { httpserver.Main("router", run) }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := router.LoadConfig(getenv)

@@ -12,11 +12,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/stack/dev"
 	"github.com/platterhq/platter/subgraphs/customer/account"
@@ -24,12 +23,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "platter:", err)
-		os.Exit(1)
-	}
+	httpserver.Main("platter", func(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+		return run(ctx, os.Args[1:], getenv, stdout)
+	})
 }
 
 const usage = `usage:

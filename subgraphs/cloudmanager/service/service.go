@@ -22,9 +22,9 @@ import (
 
 // Service is an opened cloudmanager subgraph.
 type Service struct {
-	Handler http.Handler
-	Assets  *asset.Service
-	close   func()
+	http.Handler // the GraphQL endpoint and /healthz
+	Assets       *asset.Service
+	close        func()
 }
 
 // Open connects to the bucket, checks it answers and builds the handler.
@@ -53,6 +53,8 @@ func Open(ctx context.Context, cfg config.Cloudmanager, log *slog.Logger) (*Serv
 	})
 	return &Service{Handler: h, Assets: assets, close: closeAll}, nil
 }
+
+var _ httpserver.Service = (*Service)(nil)
 
 // Close releases the storage client.
 func (s *Service) Close() { s.close() }

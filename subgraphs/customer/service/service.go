@@ -21,9 +21,9 @@ import (
 
 // Service is an opened customer subgraph.
 type Service struct {
-	Handler  http.Handler
-	Accounts *account.Service
-	close    func()
+	http.Handler // the GraphQL endpoint and /healthz
+	Accounts     *account.Service
+	close        func()
 }
 
 // Open connects the store, runs migrations, creates the configured admin
@@ -66,6 +66,8 @@ func Open(ctx context.Context, cfg config.Customer, log *slog.Logger) (*Service,
 	})
 	return &Service{Handler: h, Accounts: accounts, close: closeAll}, nil
 }
+
+var _ httpserver.Service = (*Service)(nil)
 
 // Close releases the store connection.
 func (s *Service) Close() { s.close() }

@@ -19,9 +19,9 @@ import (
 
 // Service is an opened deliveryman subgraph.
 type Service struct {
-	Handler  http.Handler
-	Couriers *courier.Service
-	close    func()
+	http.Handler // the GraphQL endpoint and /healthz
+	Couriers     *courier.Service
+	close        func()
 }
 
 // Open connects the store, runs migrations and builds the handler.
@@ -30,13 +30,8 @@ func Open(ctx context.Context, cfg config.Deliveryman, log *slog.Logger) (*Servi
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqldb.Open(ctx, cfg.URL)
+	db, err := sqldb.OpenMigrated(ctx, cfg.URL, sqlstore.Migrations())
 	if err != nil {
-		return nil, err
-	}
-	closeAll := func() { _ = db.Close() }
-	if err := sqlstore.Migrate(ctx, db); err != nil {
-		closeAll()
 		return nil, err
 	}
 	couriers := courier.NewService(sqlstore.New(db), log)
@@ -45,8 +40,10 @@ func Open(ctx context.Context, cfg config.Deliveryman, log *slog.Logger) (*Servi
 		Name:  "database",
 		Probe: db.PingContext,
 	})
-	return &Service{Handler: h, Couriers: couriers, close: closeAll}, nil
+	return &Service{Handler: h, Couriers: couriers, close: func() { _ = db.Close() }}, nil
 }
+
+var _ httpserver.Service = (*Service)(nil)
 
 // Close releases the store connection.
 func (s *Service) Close() { s.close() }

@@ -19,9 +19,9 @@ import (
 
 // Service is an opened feedback subgraph.
 type Service struct {
-	Handler http.Handler
-	Reviews *review.Service
-	close   func()
+	http.Handler // the GraphQL endpoint and /healthz
+	Reviews      *review.Service
+	close        func()
 }
 
 // Open connects the store, runs migrations and builds the handler.
@@ -30,13 +30,8 @@ func Open(ctx context.Context, cfg config.Feedback, log *slog.Logger) (*Service,
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqldb.Open(ctx, cfg.SQL.URL)
+	db, err := sqldb.OpenMigrated(ctx, cfg.SQL.URL, sqlstore.Migrations())
 	if err != nil {
-		return nil, err
-	}
-	closeAll := func() { _ = db.Close() }
-	if err := sqlstore.Migrate(ctx, db); err != nil {
-		closeAll()
 		return nil, err
 	}
 	reviews := review.NewService(sqlstore.New(db), log)
@@ -45,8 +40,10 @@ func Open(ctx context.Context, cfg config.Feedback, log *slog.Logger) (*Service,
 		Name:  db.Dialect().Name().String(),
 		Probe: db.PingContext,
 	})
-	return &Service{Handler: h, Reviews: reviews, close: closeAll}, nil
+	return &Service{Handler: h, Reviews: reviews, close: func() { _ = db.Close() }}, nil
 }
+
+var _ httpserver.Service = (*Service)(nil)
 
 // Close releases the store connection.
 func (s *Service) Close() { s.close() }

@@ -20,7 +20,7 @@ type Store struct{ db *bun.DB }
 
 var _ catalog.Store = (*Store)(nil)
 
-// New returns the store on db. Run Migrate first.
+// New returns the store on db, once Migrations are applied.
 func New(db *bun.DB) *Store { return &Store{db: db} }
 
 type productRow struct {

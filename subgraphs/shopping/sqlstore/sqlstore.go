@@ -5,46 +5,22 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
-	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/migrate"
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/storage/sqldb"
 	"github.com/platterhq/platter/subgraphs/shopping/order"
 )
 
-// The schema is written once per dialect (migrations/pg, mysql, sqlite):
-// the dialects disagree on timestamp types, and plain SQL per dialect reads
-// better than SQL assembled in Go.
-//
-//go:embed migrations
-var migrationFiles embed.FS
-
-// Migrate brings db's schema up to date; it is safe to run on every start.
-func Migrate(ctx context.Context, db *bun.DB) error {
-	dir, err := fs.Sub(migrationFiles, "migrations/"+db.Dialect().Name().String())
-	if err != nil {
-		return err
-	}
-	migrations := migrate.NewMigrations()
-	if err := migrations.Discover(dir); err != nil {
-		return fmt.Errorf("read migrations: %w", err)
-	}
-	return sqldb.Migrate(ctx, db, migrations)
-}
-
 // Store is the order store.
 type Store struct{ db *bun.DB }
 
 var _ order.Store = (*Store)(nil)
 
-// New returns the store on db. Run Migrate first.
+// New returns the store on db, once Migrations are applied.
 func New(db *bun.DB) *Store { return &Store{db: db} }
 
 type orderRow struct {

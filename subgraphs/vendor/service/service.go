@@ -27,9 +27,9 @@ const cachePrefix = "platter:vendor:v1:"
 
 // Service is an opened vendor subgraph.
 type Service struct {
-	Handler http.Handler
-	Vendors *vendorprofile.Service
-	close   func()
+	http.Handler // the GraphQL endpoint and /healthz
+	Vendors      *vendorprofile.Service
+	close        func()
 }
 
 // Open connects the store and the cache, runs migrations and builds the
@@ -79,6 +79,8 @@ func Open(ctx context.Context, cfg config.Vendor, log *slog.Logger) (*Service, e
 	)
 	return &Service{Handler: h, Vendors: vendors, close: closeAll}, nil
 }
+
+var _ httpserver.Service = (*Service)(nil)
 
 // Close releases the store and cache connections.
 func (s *Service) Close() { s.close() }
