@@ -1,5 +1,6 @@
 // Package httpserver runs an http.Handler until its context ends, then shuts
 // down gracefully, and provides the middleware every Platter server shares.
+// Main and RunService are the frame of every Platter binary.
 package httpserver
 
 import (

@@ -19,8 +19,8 @@ import (
 type RunFunc func(ctx context.Context, getenv func(string) string, stdout io.Writer) error
 
 // Main is the whole of a binary's main: it calls run with the process's
-// environment and stdout until SIGINT or SIGTERM, and exits 1 with
-// "name: error" on stderr if run fails.
+// environment, stdout and a context that ends at SIGINT or SIGTERM, and
+// exits 1 with "name: error" on stderr if run fails.
 func Main(name string, run RunFunc) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Getenv, os.Stdout)

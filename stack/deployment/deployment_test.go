@@ -9,8 +9,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/testenv"
 	"github.com/platterhq/platter/router"
 )
 
@@ -58,13 +58,8 @@ func readCompose(t *testing.T) composeFile {
 // service: the token keys, which have no defaults.
 func keysFromEnvFile(t *testing.T) map[string]string {
 	t.Helper()
-	priv, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, _ := auth.ParsePrivateKey(priv)
-	pub, _ := auth.PublicKeyPEM(k)
-	return map[string]string{"JWT_SIGNING_KEY": string(priv), "JWT_PUBLIC_KEYS": string(pub)}
+	keys := testenv.Keys(t)
+	return map[string]string{"JWT_SIGNING_KEY": keys.SigningPEM, "JWT_PUBLIC_KEYS": keys.PublicPEM}
 }
 
 func TestComposeServicesMatchTheirConfig(t *testing.T) {

@@ -1,5 +1,6 @@
 // Package sqldb opens bun databases for PostgreSQL, MySQL/MariaDB and SQLite
-// from one URL, and hides the few dialect differences the stores meet.
+// from one URL, and hides the few dialect differences the stores and their
+// migrations meet.
 package sqldb
 
 import (

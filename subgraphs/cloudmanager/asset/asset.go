@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/batch"
 )
 
 // Purpose says what an image is for.
@@ -151,15 +152,7 @@ func (s *Service) GetMany(ctx context.Context, ids []string) ([]Asset, error) {
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]Asset, len(found))
-	for _, a := range found {
-		byID[a.ID] = a
-	}
-	out := make([]Asset, len(ids))
-	for i, id := range ids {
-		out[i] = byID[id]
-	}
-	return out, nil
+	return batch.InOrder(ids, found, func(a Asset) string { return a.ID }), nil
 }
 
 // Ensure records an asset with the given id unless one exists, for demo

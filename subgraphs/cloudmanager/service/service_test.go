@@ -4,16 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/blob"
 	"github.com/platterhq/platter/internal/config"
 	"github.com/platterhq/platter/internal/gqltest"
 	"github.com/platterhq/platter/internal/logging"
+	"github.com/platterhq/platter/internal/testenv"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/asset"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/service"
 )
@@ -35,20 +34,8 @@ func open(t *testing.T) env {
 	if err := emu.CreateBucket(ctx, "platter-media"); err != nil {
 		t.Fatal(err)
 	}
-	signing, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := auth.ParsePrivateKey(signing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	public, err := auth.PublicKeyPEM(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := config.Cloudmanager{
-		Auth:        config.Auth{PublicKeysPEM: string(public)},
+		Auth:        testenv.Keys(t).Verifier(),
 		GCSBucket:   "platter-media",
 		GCSEndpoint: emu.URL(),
 	}
@@ -56,10 +43,7 @@ func open(t *testing.T) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
-	return env{svc: svc, url: srv.URL}
+	return env{svc: svc, url: testenv.Serve(t, svc)}
 }
 
 func seeded(t *testing.T) env {
@@ -199,8 +183,7 @@ func TestOpenFailsOnAMissingBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
-	signing, _ := auth.GenerateKey()
-	cfg := config.Cloudmanager{Auth: config.Auth{SigningKeyPEM: string(signing)}, GCSBucket: "nowhere", GCSEndpoint: emu.URL()}
+	cfg := config.Cloudmanager{Auth: testenv.Keys(t).Issuer(), GCSBucket: "nowhere", GCSEndpoint: emu.URL()}
 	svc, err := service.Open(context.Background(), cfg, logging.Discard())
 	if err == nil {
 		svc.Close()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/batch"
 )
 
 // Service runs the account use cases.
@@ -97,15 +98,7 @@ func (s *Service) GetMany(ctx context.Context, ids []string) ([]Customer, error)
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]Customer, len(found))
-	for _, c := range found {
-		byID[c.ID] = c
-	}
-	out := make([]Customer, len(ids))
-	for i, id := range ids {
-		out[i] = byID[id]
-	}
-	return out, nil
+	return batch.InOrder(ids, found, func(c Customer) string { return c.ID }), nil
 }
 
 // EnsureAdmin creates an ADMIN account (also a CUSTOMER) unless the email

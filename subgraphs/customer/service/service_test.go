@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,19 +16,16 @@ import (
 
 type harness struct {
 	url  string
-	keys *auth.KeySet
+	keys testenv.KeyPair
 	svc  *service.Service
 }
 
 func newHarness(t *testing.T, adminEmail, adminPassword string) harness {
 	t.Helper()
 	uri, db := testenv.Mongo(t)
-	keyPEM, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := testenv.Keys(t)
 	cfg := config.Customer{
-		Auth:          config.Auth{SigningKeyPEM: string(keyPEM), AccessTTL: 5 * time.Minute, RefreshTTL: time.Hour},
+		Auth:          keys.Issuer(),
 		Mongo:         config.Mongo{URI: uri, Database: db},
 		AdminEmail:    adminEmail,
 		AdminPassword: adminPassword,
@@ -38,11 +34,7 @@ func newHarness(t *testing.T, adminEmail, adminPassword string) harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
-	keys, _ := auth.LoadKeySet(string(keyPEM), "")
-	return harness{url: srv.URL + "/graphql", keys: keys, svc: svc}
+	return harness{url: testenv.Serve(t, svc) + "/graphql", keys: keys, svc: svc}
 }
 
 const signUp = `mutation($in: SignUpCustomerInput!) {
@@ -125,10 +117,8 @@ func TestMeNeedsAValidToken(t *testing.T) {
 	if out.Me.ID != s.Customer.ID || out.Me.Email != "ada@example.com" {
 		t.Fatalf("me = %+v", out.Me)
 	}
-	other, _ := auth.GenerateKey()
-	foreign, _ := auth.LoadKeySet(string(other), "")
-	forged, _, _ := foreign.Sign(auth.Identity{Subject: s.Customer.ID, Roles: []auth.Role{auth.RoleCustomer}}, time.Now(), time.Minute)
-	expired, _, _ := h.keys.Sign(auth.Identity{Subject: s.Customer.ID, Roles: []auth.Role{auth.RoleCustomer}}, time.Now().Add(-time.Hour), time.Minute)
+	forged := testenv.Keys(t).Token(s.Customer.ID, auth.RoleCustomer)
+	expired := h.keys.TokenFor(auth.Identity{Subject: s.Customer.ID, Roles: []auth.Role{auth.RoleCustomer}}, time.Now().Add(-time.Hour))
 	for name, token := range map[string]string{"none": "", "garbage": "abc", "forged": forged, "expired": expired} {
 		t.Run(name, func(t *testing.T) {
 			gqltest.Client{URL: h.url, Token: token}.Do(t, `{ me { id } }`, nil).ExpectCode(t, "UNAUTHENTICATED", "")

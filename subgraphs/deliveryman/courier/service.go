@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/platterhq/platter/internal/batch"
 )
 
 // Service runs the courier use cases.
@@ -43,15 +45,7 @@ func (s *Service) GetMany(ctx context.Context, ids []string) ([]Courier, error) 
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]Courier, len(found))
-	for _, c := range found {
-		byID[c.ID] = c
-	}
-	out := make([]Courier, len(ids))
-	for i, id := range canonical {
-		out[i] = byID[id]
-	}
-	return out, nil
+	return batch.InOrder(canonical, found, func(c Courier) string { return c.ID }), nil
 }
 
 // Register adds a courier, OFFLINE.

@@ -2,12 +2,9 @@ package service_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
@@ -21,40 +18,25 @@ import (
 type subgraph struct {
 	svc    *service.Service
 	client gqltest.Client
-	key    ed25519.PrivateKey
+	keys   testenv.KeyPair
 }
 
 // open starts the subgraph on a fresh SQLite database.
 func open(t *testing.T) subgraph {
 	t.Helper()
-	priv, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := auth.ParsePrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Deliveryman{Auth: config.Auth{SigningKeyPEM: string(priv)}, SQL: config.SQL{URL: testenv.SQLite(t)}}
+	keys := testenv.Keys(t)
+	cfg := config.Deliveryman{Auth: keys.Issuer(), SQL: config.SQL{URL: testenv.SQLite(t)}}
 	svc, err := service.Open(context.Background(), cfg, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
-	return subgraph{svc: svc, client: gqltest.Client{URL: srv.URL + "/graphql"}, key: key}
+	return subgraph{svc: svc, client: gqltest.Client{URL: testenv.Serve(t, svc) + "/graphql"}, keys: keys}
 }
 
 // as returns a client whose requests carry a token for the given roles.
-func (s subgraph) as(t *testing.T, roles ...auth.Role) gqltest.Client {
-	t.Helper()
-	token, _, err := auth.NewKeySet(s.key).Sign(auth.Identity{Subject: "caller", Roles: roles}, time.Now(), time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
+func (s subgraph) as(roles ...auth.Role) gqltest.Client {
 	c := s.client
-	c.Token = token
+	c.Token = s.keys.Token("caller", roles...)
 	return c
 }
 
@@ -75,7 +57,7 @@ func TestCourierQueryIsForAdmins(t *testing.T) {
 	}
 	vars := map[string]any{"id": c.ID}
 
-	admin := s.as(t, auth.RoleCustomer, auth.RoleAdmin)
+	admin := s.as(auth.RoleCustomer, auth.RoleAdmin)
 	var got struct{ Courier *courierJSON }
 	admin.MustData(t, courierQuery, vars, &got)
 	if got.Courier == nil || got.Courier.ID != c.ID || got.Courier.Name != "Dana" ||
@@ -88,7 +70,7 @@ func TestCourierQueryIsForAdmins(t *testing.T) {
 	}
 
 	s.client.Do(t, courierQuery, vars).ExpectCode(t, "UNAUTHENTICATED", "")
-	s.as(t, auth.RoleCourier).Do(t, courierQuery, vars).ExpectCode(t, "FORBIDDEN", "")
+	s.as(auth.RoleCourier).Do(t, courierQuery, vars).ExpectCode(t, "FORBIDDEN", "")
 	forged := s.client
 	forged.Token = "not.a.token"
 	forged.Do(t, courierQuery, vars).ExpectCode(t, "UNAUTHENTICATED", "")
@@ -96,7 +78,7 @@ func TestCourierQueryIsForAdmins(t *testing.T) {
 
 func TestBadInputIsAClientError(t *testing.T) {
 	s := open(t)
-	admin := s.as(t, auth.RoleAdmin)
+	admin := s.as(auth.RoleAdmin)
 	admin.Do(t, courierQuery, map[string]any{"id": "courier-1"}).ExpectCode(t, "INVALID_INPUT", "id")
 	admin.Do(t, `{ courier { id } }`, nil).ExpectCode(t, "GRAPHQL_VALIDATION_FAILED", "")
 	admin.Do(t, `query($id: ID!) { courier(id: $id) { id } }`, map[string]any{"id": []int{1}}).ExpectCode(t, "GRAPHQL_VALIDATION_FAILED", "")

@@ -10,7 +10,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/platterhq/platter/internal/apperr"
-	"github.com/platterhq/platter/internal/storage/sqldb"
 	"github.com/platterhq/platter/internal/testenv"
 	"github.com/platterhq/platter/subgraphs/deliveryman/courier"
 	"github.com/platterhq/platter/subgraphs/deliveryman/sqlstore"
@@ -21,23 +20,7 @@ import (
 // The test also gets the database, to write what the store never would.
 func forEachEngine(t *testing.T, test func(t *testing.T, s *sqlstore.Store, db *bun.DB)) {
 	t.Helper()
-	for engine, url := range testenv.SQLDatabases(t) {
-		t.Run(engine, func(t *testing.T) {
-			ctx := context.Background()
-			db, err := sqldb.Open(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := sqlstore.Migrate(ctx, db); err != nil {
-				t.Fatal(err)
-			}
-			if err := sqlstore.Migrate(ctx, db); err != nil {
-				t.Fatalf("migrate twice: %v", err)
-			}
-			test(t, sqlstore.New(db), db)
-		})
-	}
+	testenv.ForEachSQLEngine(t, sqlstore.Migrations(), func(t *testing.T, db *bun.DB) { test(t, sqlstore.New(db), db) })
 }
 
 func newCourier(name string, a courier.Availability) courier.Courier {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/batch"
 )
 
 // Service runs the review use cases.
@@ -41,15 +42,7 @@ func (s *Service) GetMany(ctx context.Context, ids []string) ([]Review, error) {
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]Review, len(found))
-	for _, r := range found {
-		byID[r.ID] = r
-	}
-	out := make([]Review, len(ids))
-	for i, id := range ids {
-		out[i] = byID[id]
-	}
-	return out, nil
+	return batch.InOrder(ids, found, func(r Review) string { return r.ID }), nil
 }
 
 // EnsureReview stores a review from d unless its target of its order is

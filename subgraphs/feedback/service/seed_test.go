@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
 	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/logging"
@@ -14,11 +13,7 @@ import (
 
 func TestSeedIsIdempotent(t *testing.T) {
 	ctx := context.Background()
-	key, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := Open(ctx, config.Feedback{Auth: config.Auth{SigningKeyPEM: string(key)}, SQL: config.SQL{URL: testenv.SQLite(t)}}, logging.Discard())
+	svc, err := Open(ctx, config.Feedback{Auth: testenv.Keys(t).Issuer(), SQL: config.SQL{URL: testenv.SQLite(t)}}, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

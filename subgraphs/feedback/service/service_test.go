@@ -1,11 +1,8 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/gqltest"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/testenv"
 	"github.com/platterhq/platter/subgraphs/feedback/review"
@@ -23,72 +21,45 @@ import (
 // subgraph is the feedback subgraph served over HTTP on a fresh SQLite
 // database, with a key to sign callers' tokens.
 type subgraph struct {
-	t      *testing.T
-	url    string
-	svc    *service.Service
-	signer *auth.KeySet
+	t    *testing.T
+	url  string
+	svc  *service.Service
+	keys testenv.KeyPair
 }
 
 func newSubgraph(t *testing.T) *subgraph {
 	t.Helper()
-	keyPEM, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := auth.ParsePrivateKey(keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := auth.PublicKeyPEM(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Feedback{Auth: config.Auth{PublicKeysPEM: string(pub)}, SQL: config.SQL{URL: testenv.SQLite(t)}}
+	keys := testenv.Keys(t)
+	cfg := config.Feedback{Auth: keys.Verifier(), SQL: config.SQL{URL: testenv.SQLite(t)}}
 	svc, err := service.Open(context.Background(), cfg, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
-	return &subgraph{t: t, url: srv.URL + "/graphql", svc: svc, signer: auth.NewKeySet(priv)}
-}
-
-type gqlError struct {
-	Message    string         `json:"message"`
-	Extensions map[string]any `json:"extensions"`
+	return &subgraph{t: t, url: testenv.Serve(t, svc) + "/graphql", svc: svc, keys: keys}
 }
 
 type response struct {
-	Data   map[string]json.RawMessage `json:"data"`
-	Errors []gqlError                 `json:"errors"`
+	Data   map[string]json.RawMessage
+	Errors []gqltest.Error
 }
 
 // do posts a GraphQL request as caller (nil: anonymous). Whatever the
 // input, the subgraph must answer with GraphQL, never a server error.
 func (s *subgraph) do(caller *auth.Identity, query string, vars map[string]any) response {
 	s.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	c := gqltest.Client{URL: s.url}
 	if caller != nil {
-		token, _, err := s.signer.Sign(*caller, time.Now(), time.Minute)
-		if err != nil {
-			s.t.Fatal(err)
+		c.Token = s.keys.TokenFor(*caller, time.Now())
+	}
+	res := c.Do(s.t, query, vars)
+	if res.Status >= 500 {
+		s.t.Fatalf("status %d for %s", res.Status, query)
+	}
+	out := response{Errors: res.Errors}
+	if len(res.Data) > 0 {
+		if err := json.Unmarshal(res.Data, &out.Data); err != nil {
+			s.t.Fatalf("decode data %s: %v", res.Data, err)
 		}
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode >= 500 {
-		s.t.Fatalf("status %d for %s", res.StatusCode, query)
-	}
-	var out response
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		s.t.Fatalf("decode response: %v", err)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/batch"
 )
 
 // Service runs the catalog use cases.
@@ -46,15 +47,7 @@ func (s *Service) GetMany(ctx context.Context, ids []string) ([]Product, error) 
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]Product, len(found))
-	for _, p := range found {
-		byID[p.ID] = p
-	}
-	out := make([]Product, len(ids))
-	for i, id := range canonical {
-		out[i] = byID[id]
-	}
-	return out, nil
+	return batch.InOrder(canonical, found, func(p Product) string { return p.ID }), nil
 }
 
 // Create adds a product to a vendor's menu.

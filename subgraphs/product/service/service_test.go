@@ -3,11 +3,9 @@ package service_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
 	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/gqltest"
@@ -22,28 +20,13 @@ import (
 // a client for its GraphQL endpoint and the database URL.
 func open(t *testing.T) (*service.Service, gqltest.Client, string) {
 	t.Helper()
-	priv, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := auth.ParsePrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := auth.PublicKeyPEM(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dbURL := testenv.SQLite(t)
-	cfg := config.Product{Auth: config.Auth{PublicKeysPEM: string(pub)}, SQL: config.SQL{URL: dbURL}}
+	cfg := config.Product{Auth: testenv.Keys(t).Verifier(), SQL: config.SQL{URL: dbURL}}
 	svc, err := service.Open(context.Background(), cfg, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
-	return svc, gqltest.Client{URL: srv.URL + "/graphql"}, dbURL
+	return svc, gqltest.Client{URL: testenv.Serve(t, svc) + "/graphql"}, dbURL
 }
 
 type productJSON struct {

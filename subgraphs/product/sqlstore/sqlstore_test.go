@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/platterhq/platter/internal/apperr"
-	"github.com/platterhq/platter/internal/storage/sqldb"
 	"github.com/platterhq/platter/internal/testenv"
 	"github.com/platterhq/platter/subgraphs/product/catalog"
 	"github.com/platterhq/platter/subgraphs/product/sqlstore"
@@ -19,23 +19,7 @@ import (
 // PostgreSQL and MariaDB: the same suite proves the engines behave alike.
 func forEachEngine(t *testing.T, test func(t *testing.T, s *sqlstore.Store)) {
 	t.Helper()
-	for engine, url := range testenv.SQLDatabases(t) {
-		t.Run(engine, func(t *testing.T) {
-			ctx := context.Background()
-			db, err := sqldb.Open(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := sqlstore.Migrate(ctx, db); err != nil {
-				t.Fatal(err)
-			}
-			if err := sqlstore.Migrate(ctx, db); err != nil {
-				t.Fatalf("migrate twice: %v", err)
-			}
-			test(t, sqlstore.New(db))
-		})
-	}
+	testenv.ForEachSQLEngine(t, sqlstore.Migrations(), func(t *testing.T, db *bun.DB) { test(t, sqlstore.New(db)) })
 }
 
 func product(vendorID, title string) catalog.Product {

@@ -3,9 +3,11 @@ package order
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/batch"
 )
 
 // Service runs the order use cases.
@@ -52,17 +54,8 @@ func (s *Service) GetMany(ctx context.Context, caller auth.Identity, ids []strin
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]Order, len(found))
-	for _, o := range found {
-		if CanRead(caller, o) {
-			byID[o.ID] = o
-		}
-	}
-	out := make([]Order, len(ids))
-	for i, id := range ids {
-		out[i] = byID[id]
-	}
-	return out, nil
+	readable := slices.DeleteFunc(found, func(o Order) bool { return !CanRead(caller, o) })
+	return batch.InOrder(ids, readable, func(o Order) string { return o.ID }), nil
 }
 
 // EnsureOrder stores o unless an order with its id exists; it reports

@@ -13,11 +13,7 @@ import (
 
 func TestSeedIsIdempotent(t *testing.T) {
 	ctx := context.Background()
-	key, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := Open(ctx, config.Shopping{Auth: config.Auth{SigningKeyPEM: string(key)}, SQL: config.SQL{URL: testenv.SQLite(t)}}, logging.Discard())
+	svc, err := Open(ctx, config.Shopping{Auth: testenv.Keys(t).Issuer(), SQL: config.SQL{URL: testenv.SQLite(t)}}, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

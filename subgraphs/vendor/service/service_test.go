@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +22,7 @@ import (
 type env struct {
 	svc  *service.Service
 	url  string
-	keys *auth.KeySet
+	keys testenv.KeyPair
 }
 
 // open serves the subgraph on a fresh database. The cache is an embedded
@@ -41,13 +40,10 @@ func open(t *testing.T, redisURL string) env {
 		t.Cleanup(r.Close)
 		redisURL = r.URL()
 	}
-	signing, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := testenv.Keys(t)
 	uri, db := testenv.Mongo(t)
 	cfg := config.Vendor{
-		Auth:     config.Auth{SigningKeyPEM: string(signing), AccessTTL: time.Minute, RefreshTTL: time.Hour},
+		Auth:     keys.Issuer(),
 		Mongo:    config.Mongo{URI: uri, Database: db},
 		RedisURL: redisURL,
 		CacheTTL: time.Minute,
@@ -56,25 +52,13 @@ func open(t *testing.T, redisURL string) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
-	keys, err := auth.LoadKeySet(string(signing), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env{svc: svc, url: srv.URL, keys: keys}
+	return env{svc: svc, url: testenv.Serve(t, svc), keys: keys}
 }
 
-func (e env) client(t *testing.T, roles ...auth.Role) gqltest.Client {
-	t.Helper()
+func (e env) client(roles ...auth.Role) gqltest.Client {
 	c := gqltest.Client{URL: e.url + "/graphql"}
 	if len(roles) > 0 {
-		token, _, err := e.keys.Sign(auth.Identity{Subject: "caller-1", Roles: roles}, time.Now(), time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Token = token
+		c.Token = e.keys.Token("caller-1", roles...)
 	}
 	return c
 }
@@ -124,36 +108,36 @@ func TestVendorQuery(t *testing.T) {
 	hidden := pending(t, e)
 	unknown, _ := vendorprofile.NewID()
 
-	got := queryVendor(t, e.client(t), demo.VendorID)
+	got := queryVendor(t, e.client(), demo.VendorID)
 	if got == nil || got.Name != "Trattoria Platter" || got.Status != "APPROVED" || !got.IsOpen || len(got.About) < 3 {
 		t.Fatalf("approved vendor: %+v", got)
 	}
 	if _, err := time.Parse(time.RFC3339, got.CreatedAt); err != nil || !strings.HasSuffix(got.CreatedAt, "Z") {
 		t.Fatalf("createdAt %q is not RFC 3339 UTC", got.CreatedAt)
 	}
-	if got := queryVendor(t, e.client(t), service.DemoGreenBowlID); got == nil || got.IsOpen {
+	if got := queryVendor(t, e.client(), service.DemoGreenBowlID); got == nil || got.IsOpen {
 		t.Fatalf("closed approved vendor: %+v", got)
 	}
-	if got := queryVendor(t, e.client(t), unknown); got != nil {
+	if got := queryVendor(t, e.client(), unknown); got != nil {
 		t.Fatalf("unknown vendor: %+v", got)
 	}
 	for name, c := range map[string]gqltest.Client{
-		"anonymous": e.client(t),
-		"customer":  e.client(t, auth.RoleCustomer),
-		"vendor":    e.client(t, auth.RoleVendor),
+		"anonymous": e.client(),
+		"customer":  e.client(auth.RoleCustomer),
+		"vendor":    e.client(auth.RoleVendor),
 	} {
 		if got := queryVendor(t, c, hidden); got != nil {
 			t.Fatalf("%s sees a pending vendor: %+v", name, got)
 		}
 	}
-	if got := queryVendor(t, e.client(t, auth.RoleCustomer, auth.RoleAdmin), hidden); got == nil || got.Status != "PENDING" {
+	if got := queryVendor(t, e.client(auth.RoleCustomer, auth.RoleAdmin), hidden); got == nil || got.Status != "PENDING" {
 		t.Fatalf("admin: %+v", got)
 	}
 }
 
 func TestBadInputIsAClientError(t *testing.T) {
 	e := open(t, "")
-	c := e.client(t)
+	c := e.client()
 	c.Do(t, vendorQuery, map[string]any{"id": "../../etc"}).ExpectCode(t, "INVALID_INPUT", "id")
 	r := c.Do(t, `{ vendor { id } }`, nil)
 	if len(r.Errors) == 0 || r.Status >= 500 {
@@ -180,7 +164,7 @@ func TestEntities(t *testing.T) {
 	var out struct {
 		Entities []*vendorData `json:"_entities"`
 	}
-	e.client(t).MustData(t, q, map[string]any{"r": reps}, &out)
+	e.client().MustData(t, q, map[string]any{"r": reps}, &out)
 	if len(out.Entities) != len(reps) {
 		t.Fatalf("got %d entities for %d representations", len(out.Entities), len(reps))
 	}
@@ -192,7 +176,7 @@ func TestEntities(t *testing.T) {
 			t.Fatalf("entity %d should be null, got %+v", i, out.Entities[i])
 		}
 	}
-	e.client(t, auth.RoleAdmin).MustData(t, q, map[string]any{"r": reps[2:3]}, &out)
+	e.client(auth.RoleAdmin).MustData(t, q, map[string]any{"r": reps[2:3]}, &out)
 	if len(out.Entities) != 1 || out.Entities[0] == nil || out.Entities[0].Status != "PENDING" {
 		t.Fatalf("admin entity: %+v", out.Entities)
 	}
@@ -203,7 +187,7 @@ func TestServiceSDL(t *testing.T) {
 	var out struct {
 		Service struct{ SDL string } `json:"_service"`
 	}
-	e.client(t).MustData(t, `{ _service { sdl } }`, nil, &out)
+	e.client().MustData(t, `{ _service { sdl } }`, nil, &out)
 	for _, want := range []string{`type Vendor @key(fields: "id")`, "vendor(id: ID!): Vendor", "enum VendorStatus"} {
 		if !strings.Contains(out.Service.SDL, want) {
 			t.Fatalf("sdl lacks %q:\n%s", want, out.Service.SDL)
@@ -241,7 +225,7 @@ func TestRedisDown(t *testing.T) {
 	if err := service.Seed(context.Background(), e.svc, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
-	if got := queryVendor(t, e.client(t), demo.VendorID); got == nil || got.Name != "Trattoria Platter" {
+	if got := queryVendor(t, e.client(), demo.VendorID); got == nil || got.Name != "Trattoria Platter" {
 		t.Fatalf("uncached query: %+v", got)
 	}
 	resp, err := http.Get(e.url + "/healthz")

@@ -2,10 +2,12 @@ package vendorprofile
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/batch"
 )
 
 // Service runs the vendor profile use cases over a Store.
@@ -51,17 +53,8 @@ func (s *Service) GetMany(ctx context.Context, ids []string) ([]Vendor, error) {
 		return nil, err
 	}
 	caller, signedIn := auth.FromContext(ctx)
-	byID := make(map[string]Vendor, len(found))
-	for _, v := range found {
-		if CanSee(caller, signedIn, v) {
-			byID[v.ID] = v
-		}
-	}
-	out := make([]Vendor, len(ids))
-	for i, id := range ids {
-		out[i] = byID[id]
-	}
-	return out, nil
+	visible := slices.DeleteFunc(found, func(v Vendor) bool { return !CanSee(caller, signedIn, v) })
+	return batch.InOrder(ids, visible, func(v Vendor) string { return v.ID }), nil
 }
 
 // Ensure creates a PENDING vendor with the given id unless one exists, for
