@@ -53,7 +53,7 @@ func pemValue(v string) string { return strings.ReplaceAll(v, `\n`, "\n") }
 
 // Events is the message broker connection.
 type Events struct {
-	AMQPURL string // AMQP_URL; empty: an in-process bus (no cross-service delivery)
+	AMQPURL string // AMQP_URL: the broker for events between subgraphs (not used yet)
 }
 
 func readEvents(r *Reader) Events {
