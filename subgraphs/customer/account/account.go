@@ -7,7 +7,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -22,9 +21,17 @@ type Customer struct {
 	Email        string // normalised: trimmed, lower case
 	PasswordHash string
 	Roles        []auth.Role
-	Version      int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	Phone        string
+	// AvatarAssetID names an image held by the media subgraph.
+	AvatarAssetID    string
+	Addresses        []Address
+	DefaultAddressID string
+	// Deleted accounts are kept, anonymised, so that ids others hold stay
+	// valid; they can no longer sign in.
+	Deleted   bool
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Store keeps customer accounts.
@@ -37,6 +44,10 @@ type Store interface {
 	ByIDs(ctx context.Context, ids []string) ([]Customer, error)
 	// ByEmail returns NOT_FOUND for an unknown (normalised) email.
 	ByEmail(ctx context.Context, email string) (Customer, error)
+	// Update loads the customer, applies change and saves the result only if
+	// nobody saved a newer version meanwhile (retrying a few times); an
+	// error from change aborts without saving.
+	Update(ctx context.Context, id string, change func(*Customer) error) (Customer, error)
 }
 
 const (
@@ -58,12 +69,9 @@ func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSp
 // newCustomer validates input and builds an account with the given roles.
 // Every problem is INVALID_INPUT naming its field.
 func newCustomer(in SignUp, roles []auth.Role, now time.Time) (Customer, error) {
-	name := strings.TrimSpace(in.Name)
-	switch {
-	case name == "":
-		return Customer{}, apperr.Invalid("name", "must not be empty")
-	case utf8.RuneCountInString(name) > maxNameLength:
-		return Customer{}, apperr.Invalid("name", "must be at most %d characters", maxNameLength)
+	name, err := validName(in.Name)
+	if err != nil {
+		return Customer{}, err
 	}
 	email := NormaliseEmail(in.Email)
 	if err := validateEmail(email); err != nil {

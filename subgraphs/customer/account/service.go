@@ -72,7 +72,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Customer, a
 	var c Customer
 	tokens, err := s.sessions.Refresh(ctx, refreshToken, func(ctx context.Context, subject string) ([]auth.Role, error) {
 		var err error
-		c, err = s.store.ByID(ctx, subject)
+		c, err = live(s.store.ByID(ctx, subject))
 		if apperr.CodeOf(err) == apperr.NotFound {
 			return nil, apperr.E(apperr.Unauthenticated, "the account no longer exists")
 		}
@@ -88,7 +88,7 @@ func (s *Service) SignOut(ctx context.Context, caller auth.Identity) error {
 
 // Get returns a customer by id.
 func (s *Service) Get(ctx context.Context, id string) (Customer, error) {
-	return s.store.ByID(ctx, id)
+	return live(s.store.ByID(ctx, id))
 }
 
 // GetMany returns the customers with the given ids, in the ids' order, with
@@ -143,4 +143,109 @@ func (s *Service) create(ctx context.Context, in SignUp, roles []auth.Role, id s
 		return Customer{}, false, err
 	}
 	return c, true, nil
+}
+
+// live returns the customer unless the account was deleted, which callers
+// see as not found.
+func live(c Customer, err error) (Customer, error) {
+	if err == nil && c.Deleted {
+		return Customer{}, apperr.E(apperr.NotFound, "customer not found")
+	}
+	return c, err
+}
+
+// UpdateProfile changes the caller's own name, phone or avatar.
+func (s *Service) UpdateProfile(ctx context.Context, caller auth.Identity, p ProfileChange) (Customer, error) {
+	return s.update(ctx, caller.Subject, func(c *Customer) error { return c.applyProfile(p) })
+}
+
+// update applies change to a live account and stamps it.
+func (s *Service) update(ctx context.Context, id string, change func(*Customer) error) (Customer, error) {
+	return s.store.Update(ctx, id, func(c *Customer) error {
+		if c.Deleted {
+			return apperr.E(apperr.NotFound, "customer not found")
+		}
+		if err := change(c); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.now().UTC()
+		return nil
+	})
+}
+
+// ChangePassword needs the current password; it ends every other session of
+// the account, so a stolen session dies with the old password.
+func (s *Service) ChangePassword(ctx context.Context, caller auth.Identity, current, next string) error {
+	if err := auth.CheckPasswordPolicy("newPassword", next); err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(next)
+	if err != nil {
+		return err
+	}
+	if _, err := s.update(ctx, caller.Subject, func(c *Customer) error {
+		if !auth.CheckPassword(c.PasswordHash, current) {
+			return apperr.Invalid("currentPassword", "is wrong")
+		}
+		c.PasswordHash = hash
+		return nil
+	}); err != nil {
+		return err
+	}
+	return s.sessions.EndOthers(ctx, caller, true)
+}
+
+// DeleteAccount needs the password. The account is anonymised rather than
+// removed (orders and reviews elsewhere keep a valid reference), its email
+// is freed and every session ends.
+func (s *Service) DeleteAccount(ctx context.Context, caller auth.Identity, password string) error {
+	if _, err := s.update(ctx, caller.Subject, func(c *Customer) error {
+		if !auth.CheckPassword(c.PasswordHash, password) {
+			return apperr.Invalid("password", "is wrong")
+		}
+		*c = Customer{
+			ID: c.ID, Name: "Deleted customer", Email: "deleted+" + c.ID + "@invalid",
+			Roles: c.Roles, Deleted: true, Version: c.Version, CreatedAt: c.CreatedAt,
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "customer deleted their account", "customer_id", caller.Subject)
+	return s.sessions.EndOthers(ctx, caller, false)
+}
+
+// AddAddress adds an address to the caller's book.
+func (s *Service) AddAddress(ctx context.Context, caller auth.Identity, in AddressInput, makeDefault bool) (Address, Customer, error) {
+	var a Address
+	c, err := s.update(ctx, caller.Subject, func(c *Customer) (err error) {
+		a, err = c.addAddress(in, makeDefault)
+		return err
+	})
+	return a, c, err
+}
+
+// UpdateAddress replaces one of the caller's addresses.
+func (s *Service) UpdateAddress(ctx context.Context, caller auth.Identity, id string, in AddressInput) (Address, Customer, error) {
+	var a Address
+	c, err := s.update(ctx, caller.Subject, func(c *Customer) (err error) {
+		a, err = c.updateAddress(id, in)
+		return err
+	})
+	return a, c, err
+}
+
+// RemoveAddress removes one of the caller's addresses.
+func (s *Service) RemoveAddress(ctx context.Context, caller auth.Identity, id string) (Customer, error) {
+	return s.update(ctx, caller.Subject, func(c *Customer) error { return c.removeAddress(id) })
+}
+
+// SetDefaultAddress makes one of the caller's addresses the default.
+func (s *Service) SetDefaultAddress(ctx context.Context, caller auth.Identity, id string) (Address, Customer, error) {
+	var a Address
+	c, err := s.update(ctx, caller.Subject, func(c *Customer) (err error) {
+		a, err = c.setDefaultAddress(id)
+		return err
+	})
+	return a, c, err
 }

@@ -14,8 +14,50 @@ func toCustomer(ctx context.Context, c account.Customer) *model.Customer {
 	out := &model.Customer{ID: c.ID, Name: c.Name, Roles: c.Roles, CreatedAt: c.CreatedAt}
 	caller, ok := auth.FromContext(ctx)
 	if account.CanSeePrivate(caller, ok, c) {
-		email := c.Email
-		out.Email = &email
+		addPrivate(out, c)
+	}
+	return out
+}
+
+// addPrivate fills the fields only the customer and admins see.
+func addPrivate(out *model.Customer, c account.Customer) {
+	email := c.Email
+	out.Email = &email
+	if c.Phone != "" {
+		phone := c.Phone
+		out.Phone = &phone
+	}
+	if c.AvatarAssetID != "" {
+		out.Avatar = &model.Asset{ID: c.AvatarAssetID}
+	}
+	out.Addresses = make([]model.Address, len(c.Addresses))
+	for i, a := range c.Addresses {
+		out.Addresses[i] = *toAddress(a)
+		if a.ID == c.DefaultAddressID {
+			out.DefaultAddress = toAddress(a)
+		}
+	}
+}
+
+func toAddress(a account.Address) *model.Address {
+	out := &model.Address{ID: a.ID, Street: a.Street, City: a.City, PostalCode: a.PostalCode, Country: a.Country}
+	if a.Label != "" {
+		label := a.Label
+		out.Label = &label
+	}
+	if a.Location != nil {
+		out.Location = &model.GeoPoint{Lat: a.Location.Lat, Lng: a.Location.Lng}
+	}
+	return out
+}
+
+func fromAddressInput(in model.AddressInput) account.AddressInput {
+	out := account.AddressInput{Street: in.Street, City: in.City, PostalCode: in.PostalCode, Country: in.Country}
+	if in.Label != nil {
+		out.Label = *in.Label
+	}
+	if in.Location != nil {
+		out.Location = &account.GeoPoint{Lat: in.Location.Lat, Lng: in.Location.Lng}
 	}
 	return out
 }
@@ -23,12 +65,13 @@ func toCustomer(ctx context.Context, c account.Customer) *model.Customer {
 // toSession maps a freshly issued token pair. The caller is the account
 // itself, whatever token the request carried.
 func toSession(c account.Customer, t auth.Tokens) *model.CustomerSession {
-	email := c.Email
+	customer := &model.Customer{ID: c.ID, Name: c.Name, Roles: c.Roles, CreatedAt: c.CreatedAt}
+	addPrivate(customer, c)
 	return &model.CustomerSession{
 		AccessToken:           t.AccessToken,
 		AccessTokenExpiresAt:  t.AccessTokenExpiresAt,
 		RefreshToken:          t.RefreshToken,
 		RefreshTokenExpiresAt: t.RefreshTokenExpiresAt,
-		Customer:              &model.Customer{ID: c.ID, Name: c.Name, Email: &email, Roles: c.Roles, CreatedAt: c.CreatedAt},
+		Customer:              customer,
 	}
 }

@@ -53,6 +53,94 @@ func (r *mutationResolver) SignOutCustomer(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// UpdateProfile is the resolver for the updateProfile field.
+func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.Customer, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Accounts.UpdateProfile(ctx, caller, account.ProfileChange{Name: input.Name, Phone: input.Phone, AvatarAssetID: input.AvatarAssetID})
+	if err != nil {
+		return nil, err
+	}
+	return toCustomer(ctx, c), nil
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (bool, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return false, err
+	}
+	if err := r.Accounts.ChangePassword(ctx, caller, currentPassword, newPassword); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// DeleteAccount is the resolver for the deleteAccount field.
+func (r *mutationResolver) DeleteAccount(ctx context.Context, password string) (bool, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return false, err
+	}
+	if err := r.Accounts.DeleteAccount(ctx, caller, password); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// AddAddress is the resolver for the addAddress field.
+func (r *mutationResolver) AddAddress(ctx context.Context, input model.AddressInput, makeDefault bool) (*model.Address, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, _, err := r.Accounts.AddAddress(ctx, caller, fromAddressInput(input), makeDefault)
+	if err != nil {
+		return nil, err
+	}
+	return toAddress(a), nil
+}
+
+// UpdateAddress is the resolver for the updateAddress field.
+func (r *mutationResolver) UpdateAddress(ctx context.Context, id string, input model.AddressInput) (*model.Address, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, _, err := r.Accounts.UpdateAddress(ctx, caller, id, fromAddressInput(input))
+	if err != nil {
+		return nil, err
+	}
+	return toAddress(a), nil
+}
+
+// RemoveAddress is the resolver for the removeAddress field.
+func (r *mutationResolver) RemoveAddress(ctx context.Context, id string) (bool, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return false, err
+	}
+	if _, err := r.Accounts.RemoveAddress(ctx, caller, id); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// SetDefaultAddress is the resolver for the setDefaultAddress field.
+func (r *mutationResolver) SetDefaultAddress(ctx context.Context, id string) (*model.Address, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, _, err := r.Accounts.SetDefaultAddress(ctx, caller, id)
+	if err != nil {
+		return nil, err
+	}
+	return toAddress(a), nil
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.Customer, error) {
 	caller, err := auth.Require(ctx)

@@ -30,6 +30,11 @@ type customerDoc struct {
 	Email        string      `bson:"email"`
 	PasswordHash string      `bson:"password_hash"`
 	Roles        []auth.Role `bson:"roles"`
+	Phone        string      `bson:"phone,omitempty"`
+	AvatarAsset  string      `bson:"avatar_asset,omitempty"`
+	Addresses    []addrDoc   `bson:"addresses"`
+	DefaultAddr  string      `bson:"default_address,omitempty"`
+	Deleted      bool        `bson:"deleted"`
 	Version      int64       `bson:"version"`
 	CreatedAt    time.Time   `bson:"created_at"`
 	UpdatedAt    time.Time   `bson:"updated_at"`
@@ -97,16 +102,75 @@ func (s *Store) findOne(ctx context.Context, filter bson.D) (account.Customer, e
 	return fromDoc(d), nil
 }
 
+type addrDoc struct {
+	ID         string   `bson:"id"`
+	Label      string   `bson:"label,omitempty"`
+	Street     string   `bson:"street"`
+	City       string   `bson:"city"`
+	PostalCode string   `bson:"postal_code"`
+	Country    string   `bson:"country"`
+	Lat        *float64 `bson:"lat,omitempty"`
+	Lng        *float64 `bson:"lng,omitempty"`
+}
+
 func toDoc(c account.Customer) customerDoc {
+	addrs := make([]addrDoc, len(c.Addresses))
+	for i, a := range c.Addresses {
+		addrs[i] = addrDoc{ID: a.ID, Label: a.Label, Street: a.Street, City: a.City, PostalCode: a.PostalCode, Country: a.Country}
+		if a.Location != nil {
+			lat, lng := a.Location.Lat, a.Location.Lng
+			addrs[i].Lat, addrs[i].Lng = &lat, &lng
+		}
+	}
 	return customerDoc{
 		ID: c.ID, Name: c.Name, Email: c.Email, PasswordHash: c.PasswordHash, Roles: c.Roles,
+		Phone: c.Phone, AvatarAsset: c.AvatarAssetID, Addresses: addrs, DefaultAddr: c.DefaultAddressID, Deleted: c.Deleted,
 		Version: c.Version, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 }
 
 func fromDoc(d customerDoc) account.Customer {
+	var addrs []account.Address
+	for _, a := range d.Addresses {
+		addr := account.Address{ID: a.ID, Label: a.Label, Street: a.Street, City: a.City, PostalCode: a.PostalCode, Country: a.Country}
+		if a.Lat != nil && a.Lng != nil {
+			addr.Location = &account.GeoPoint{Lat: *a.Lat, Lng: *a.Lng}
+		}
+		addrs = append(addrs, addr)
+	}
 	return account.Customer{
 		ID: d.ID, Name: d.Name, Email: d.Email, PasswordHash: d.PasswordHash, Roles: d.Roles,
+		Phone: d.Phone, AvatarAssetID: d.AvatarAsset, Addresses: addrs, DefaultAddressID: d.DefaultAddr, Deleted: d.Deleted,
 		Version: d.Version, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 	}
+}
+
+// updateAttempts bounds retries of a read-change-write that lost a race.
+const updateAttempts = 5
+
+func (s *Store) Update(ctx context.Context, id string, change func(*account.Customer) error) (account.Customer, error) {
+	for range updateAttempts {
+		c, err := s.ByID(ctx, id)
+		if err != nil {
+			return account.Customer{}, err
+		}
+		version := c.Version
+		if err := change(&c); err != nil {
+			return account.Customer{}, err
+		}
+		c.Version = version + 1
+		// Whole-document replace guarded by the version read: the portable
+		// form of optimistic concurrency on MongoDB and the embedded server.
+		res, err := s.customers.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}, toDoc(c))
+		if mongodb.IsDuplicateKey(err) {
+			return account.Customer{}, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "is already registered"}
+		}
+		if err != nil {
+			return account.Customer{}, err
+		}
+		if res.MatchedCount == 1 {
+			return c, nil
+		}
+	}
+	return account.Customer{}, apperr.E(apperr.Conflict, "the customer changed concurrently; try again")
 }

@@ -102,3 +102,65 @@ func TestByIDs(t *testing.T) {
 		t.Fatalf("got %v", ids)
 	}
 }
+
+func TestUpdateRoundTripsAndGuardsVersions(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	if err := s.Create(ctx, customer("c1", "a@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	updated, err := s.Update(ctx, "c1", func(c *account.Customer) error {
+		c.Phone = "+44 20 7946 0000"
+		c.Addresses = []account.Address{
+			{ID: "a1", Street: "1 Main St", City: "Springfield", PostalCode: "12345", Country: "US", Location: &account.GeoPoint{Lat: 1.5, Lng: -2.25}},
+			{ID: "a2", Street: "2 Side St", City: "Shelbyville", PostalCode: "54321", Country: "US"},
+		}
+		c.DefaultAddressID = "a2"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if updated.Version != 2 {
+		t.Fatalf("version %d, want 2", updated.Version)
+	}
+	got, err := s.ByID(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Phone != "+44 20 7946 0000" || len(got.Addresses) != 2 || got.DefaultAddressID != "a2" ||
+		got.Addresses[0].Location == nil || got.Addresses[0].Location.Lng != -2.25 || got.Addresses[1].Location != nil {
+		t.Fatalf("read back %+v", got)
+	}
+
+	// A change that fails saves nothing.
+	if _, err := s.Update(ctx, "c1", func(c *account.Customer) error { c.Phone = "x"; return apperr.Invalid("phone", "bad") }); apperr.CodeOf(err) != apperr.InvalidInput {
+		t.Fatalf("aborted change: %v", err)
+	}
+	if again, _ := s.ByID(ctx, "c1"); again.Phone != "+44 20 7946 0000" || again.Version != 2 {
+		t.Fatalf("aborted change was saved: %+v", again)
+	}
+
+	// A writer that read an old version loses and retries on the new one.
+	calls := 0
+	_, err = s.Update(ctx, "c1", func(c *account.Customer) error {
+		calls++
+		if calls == 1 {
+			if _, err := s.Update(ctx, "c1", func(c *account.Customer) error { c.Name = "Raced"; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Phone = "+1 555 0100"
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Fatalf("racing update: err %v after %d calls", err, calls)
+	}
+	final, _ := s.ByID(ctx, "c1")
+	if final.Name != "Raced" || final.Phone != "+1 555 0100" || final.Version != 4 {
+		t.Fatalf("lost an update: %+v", final)
+	}
+	if _, err := s.Update(ctx, "missing", func(*account.Customer) error { return nil }); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("unknown id: %v", err)
+	}
+}

@@ -8,14 +8,54 @@ import (
 	"github.com/platterhq/platter/internal/auth"
 )
 
+// A delivery address.
+type Address struct {
+	ID string `json:"id"`
+	// A short name such as Home or Work.
+	Label      *string `json:"label,omitempty"`
+	Street     string  `json:"street"`
+	City       string  `json:"city"`
+	PostalCode string  `json:"postalCode"`
+	// ISO 3166-1 alpha-2 country code.
+	Country string `json:"country"`
+	// Where it is; null until a location is given or found.
+	Location *GeoPoint `json:"location,omitempty"`
+}
+
+type AddressInput struct {
+	Label      *string `json:"label,omitempty"`
+	Street     string  `json:"street"`
+	City       string  `json:"city"`
+	PostalCode string  `json:"postalCode"`
+	// ISO 3166-1 alpha-2 country code, e.g. GB.
+	Country string `json:"country"`
+	// Where it is, when the client knows; otherwise it is looked up.
+	Location *GeoPointInput `json:"location,omitempty"`
+}
+
+// An uploaded image, owned by the media subgraph.
+type Asset struct {
+	ID string `json:"id"`
+}
+
+func (Asset) IsEntity() {}
+
 // A customer account: the person who orders.
 type Customer struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	// Visible to the customer and to admins only; null for anyone else.
-	Email     *string     `json:"email,omitempty"`
-	Roles     []auth.Role `json:"roles"`
-	CreatedAt time.Time   `json:"createdAt"`
+	Email *string     `json:"email,omitempty"`
+	Roles []auth.Role `json:"roles"`
+	// Visible to the customer and to admins only.
+	Phone *string `json:"phone,omitempty"`
+	// The profile picture, an image held by the media subgraph.
+	Avatar *Asset `json:"avatar,omitempty"`
+	// The address book; visible to the customer and to admins only (null for anyone else).
+	Addresses []Address `json:"addresses,omitempty"`
+	// The address used when none is chosen; the first one added until another is picked.
+	DefaultAddress *Address  `json:"defaultAddress,omitempty"`
+	CreatedAt      time.Time `json:"createdAt"`
 }
 
 func (Customer) IsEntity() {}
@@ -31,6 +71,17 @@ type CustomerSession struct {
 	Customer              *Customer `json:"customer"`
 }
 
+// A position in WGS 84 degrees.
+type GeoPoint struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+type GeoPointInput struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
 type Mutation struct {
 }
 
@@ -42,4 +93,11 @@ type SignUpCustomerInput struct {
 	Email string `json:"email"`
 	// At least 8 characters.
 	Password string `json:"password"`
+}
+
+// Omitted fields stay as they are; an empty phone or avatarAssetId clears it.
+type UpdateProfileInput struct {
+	Name          *string `json:"name,omitempty"`
+	Phone         *string `json:"phone,omitempty"`
+	AvatarAssetID *string `json:"avatarAssetId,omitempty"`
 }
