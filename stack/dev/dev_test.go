@@ -208,3 +208,25 @@ func TestFederatedOrderWithCustomerAndVendor(t *testing.T) {
 		t.Fatalf("another customer read the order: %+v", other.Order)
 	}
 }
+
+func TestAddressBookThroughTheRouter(t *testing.T) {
+	s, _ := startStack(t, t.TempDir())
+	url := s.RouterURL + "/graphql"
+	c := gqltest.Client{URL: url, Token: signIn(t, url, dev.CustomerEmail, dev.DemoPassword)}
+	var added struct{ AddAddress struct{ ID string } }
+	c.MustData(t, `mutation { addAddress(input: {label: "Home", street: "1 Main St", city: "Springfield", postalCode: "12345", country: "US", location: {lat: 39.8, lng: -89.6}}) { id } }`, nil, &added)
+	var me struct {
+		Me struct {
+			Addresses []struct {
+				ID, Label string
+				Location  struct{ Lat, Lng float64 }
+			}
+			DefaultAddress struct{ ID string }
+		}
+	}
+	c.MustData(t, `{ me { addresses { id label location { lat lng } } defaultAddress { id } } }`, nil, &me)
+	if len(me.Me.Addresses) != 1 || me.Me.Addresses[0].Label != "Home" || me.Me.Addresses[0].Location.Lng != -89.6 || me.Me.DefaultAddress.ID != added.AddAddress.ID {
+		t.Fatalf("address book through the router: %+v", me.Me)
+	}
+	c.Do(t, `mutation { addAddress(input: {street: "", city: "x", postalCode: "12345", country: "US"}) { id } }`, nil).ExpectCode(t, "INVALID_INPUT", "street")
+}
