@@ -14,3 +14,16 @@ const (
 	// Subject: the product id.
 	ProductDeleted = "product.product.deleted.v1"
 )
+
+// ProductData is the data of every product event: the product as it is now,
+// not a diff, so a consumer that missed an event still converges. Version
+// grows with every change; a consumer keeps the highest it has seen, which
+// also makes a redelivered or late event harmless.
+type ProductData struct {
+	ProductID string `json:"product_id"`
+	VendorID  string `json:"vendor_id"`
+	Title     string `json:"title"`
+	Available bool   `json:"available"`
+	Deleted   bool   `json:"deleted"`
+	Version   int64  `json:"version"`
+}

@@ -26,6 +26,8 @@ type Customer struct {
 	AvatarAssetID    string
 	Addresses        []Address
 	DefaultAddressID string
+	Cart             []CartItem
+	Wishlist         []WishlistItem
 	// Deleted accounts are kept, anonymised, so that ids others hold stay
 	// valid; they can no longer sign in.
 	Deleted   bool

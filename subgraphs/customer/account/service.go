@@ -14,6 +14,7 @@ import (
 // Service runs the account use cases.
 type Service struct {
 	store    Store
+	products Products
 	sessions *auth.Sessions
 	throttle *auth.Throttle
 	log      *slog.Logger
@@ -22,8 +23,8 @@ type Service struct {
 
 // NewService returns a Service. Sign-in failures are throttled per account
 // and per client address.
-func NewService(store Store, sessions *auth.Sessions, log *slog.Logger) *Service {
-	return &Service{store: store, sessions: sessions, throttle: auth.NewThrottle(10, 15*time.Minute), log: log, now: time.Now}
+func NewService(store Store, products Products, sessions *auth.Sessions, log *slog.Logger) *Service {
+	return &Service{store: store, products: products, sessions: sessions, throttle: auth.NewThrottle(10, 15*time.Minute), log: log, now: time.Now}
 }
 
 var errBadCredentials = apperr.E(apperr.Unauthenticated, "wrong email or password")

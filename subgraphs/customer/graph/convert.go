@@ -21,6 +21,7 @@ func toCustomer(ctx context.Context, c account.Customer) *model.Customer {
 
 // addPrivate fills the fields only the customer and admins see.
 func addPrivate(out *model.Customer, c account.Customer) {
+	out.Private = &c
 	email := c.Email
 	out.Email = &email
 	if c.Phone != "" {
@@ -74,4 +75,30 @@ func toSession(c account.Customer, t auth.Tokens) *model.CustomerSession {
 		RefreshTokenExpiresAt: t.RefreshTokenExpiresAt,
 		Customer:              customer,
 	}
+}
+
+// toCart maps a cart, flagging items by what the replica knows now.
+func toCart(items []account.CartItem, known map[string]account.ProductState) *model.Cart {
+	out := &model.Cart{Items: make([]model.CartItem, len(items))}
+	for i, it := range items {
+		status := account.StatusOf(known, it.ProductID)
+		item := model.CartItem{ProductID: it.ProductID, Quantity: it.Quantity, Status: model.CartItemStatus(status), AddedAt: it.AddedAt}
+		if status != account.ItemDeleted {
+			item.Product = &model.Product{ID: it.ProductID}
+		}
+		out.Items[i] = item
+		out.ItemCount += it.Quantity
+	}
+	return out
+}
+
+// toWishlist maps the wishlist, leaving out products that no longer exist.
+func toWishlist(items []account.WishlistItem, known map[string]account.ProductState) []model.Product {
+	out := []model.Product{}
+	for _, w := range items {
+		if account.StatusOf(known, w.ProductID) != account.ItemDeleted {
+			out = append(out, model.Product{ID: w.ProductID})
+		}
+	}
+	return out
 }

@@ -14,6 +14,22 @@ import (
 	"github.com/platterhq/platter/subgraphs/customer/graph/model"
 )
 
+// Cart is the resolver for the cart field.
+func (r *customerResolver) Cart(ctx context.Context, obj *model.Customer) (*model.Cart, error) {
+	if obj.Private == nil {
+		return nil, nil
+	}
+	return r.cartOf(ctx, *obj.Private)
+}
+
+// Wishlist is the resolver for the wishlist field.
+func (r *customerResolver) Wishlist(ctx context.Context, obj *model.Customer) ([]model.Product, error) {
+	if obj.Private == nil {
+		return nil, nil
+	}
+	return r.wishlistOf(ctx, *obj.Private)
+}
+
 // SignUpCustomer is the resolver for the signUpCustomer field.
 func (r *mutationResolver) SignUpCustomer(ctx context.Context, input model.SignUpCustomerInput) (*model.CustomerSession, error) {
 	c, tokens, err := r.Accounts.SignUp(ctx, account.SignUp{Name: input.Name, Email: input.Email, Password: input.Password})
@@ -141,6 +157,58 @@ func (r *mutationResolver) SetDefaultAddress(ctx context.Context, id string) (*m
 	return toAddress(a), nil
 }
 
+// SetCartItem is the resolver for the setCartItem field.
+func (r *mutationResolver) SetCartItem(ctx context.Context, productID string, quantity int) (*model.Cart, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Accounts.SetCartItem(ctx, caller, productID, int(quantity))
+	if err != nil {
+		return nil, err
+	}
+	return r.cartOf(ctx, c)
+}
+
+// ClearCart is the resolver for the clearCart field.
+func (r *mutationResolver) ClearCart(ctx context.Context) (*model.Cart, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Accounts.ClearCart(ctx, caller)
+	if err != nil {
+		return nil, err
+	}
+	return r.cartOf(ctx, c)
+}
+
+// AddToWishlist is the resolver for the addToWishlist field.
+func (r *mutationResolver) AddToWishlist(ctx context.Context, productID string) ([]model.Product, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Accounts.AddToWishlist(ctx, caller, productID)
+	if err != nil {
+		return nil, err
+	}
+	return r.wishlistOf(ctx, c)
+}
+
+// RemoveFromWishlist is the resolver for the removeFromWishlist field.
+func (r *mutationResolver) RemoveFromWishlist(ctx context.Context, productID string) ([]model.Product, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Accounts.RemoveFromWishlist(ctx, caller, productID)
+	if err != nil {
+		return nil, err
+	}
+	return r.wishlistOf(ctx, c)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.Customer, error) {
 	caller, err := auth.Require(ctx)
@@ -166,6 +234,9 @@ func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Custome
 	return toCustomer(ctx, c), nil
 }
 
+// Customer returns CustomerResolver implementation.
+func (r *Resolver) Customer() CustomerResolver { return &customerResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
@@ -173,6 +244,7 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
+	customerResolver struct{ *Resolver }
 	mutationResolver struct{ *Resolver }
 	queryResolver    struct{ *Resolver }
 )

@@ -34,6 +34,8 @@ type customerDoc struct {
 	AvatarAsset  string      `bson:"avatar_asset,omitempty"`
 	Addresses    []addrDoc   `bson:"addresses"`
 	DefaultAddr  string      `bson:"default_address,omitempty"`
+	Cart         []cartDoc   `bson:"cart"`
+	Wishlist     []wishDoc   `bson:"wishlist"`
 	Deleted      bool        `bson:"deleted"`
 	Version      int64       `bson:"version"`
 	CreatedAt    time.Time   `bson:"created_at"`
@@ -102,6 +104,17 @@ func (s *Store) findOne(ctx context.Context, filter bson.D) (account.Customer, e
 	return fromDoc(d), nil
 }
 
+type cartDoc struct {
+	ProductID string    `bson:"product_id"`
+	Quantity  int       `bson:"quantity"`
+	AddedAt   time.Time `bson:"added_at"`
+}
+
+type wishDoc struct {
+	ProductID string    `bson:"product_id"`
+	AddedAt   time.Time `bson:"added_at"`
+}
+
 type addrDoc struct {
 	ID         string   `bson:"id"`
 	Label      string   `bson:"label,omitempty"`
@@ -122,7 +135,16 @@ func toDoc(c account.Customer) customerDoc {
 			addrs[i].Lat, addrs[i].Lng = &lat, &lng
 		}
 	}
+	cart := make([]cartDoc, len(c.Cart))
+	for i, it := range c.Cart {
+		cart[i] = cartDoc{ProductID: it.ProductID, Quantity: it.Quantity, AddedAt: it.AddedAt.UTC()}
+	}
+	wish := make([]wishDoc, len(c.Wishlist))
+	for i, w := range c.Wishlist {
+		wish[i] = wishDoc{ProductID: w.ProductID, AddedAt: w.AddedAt.UTC()}
+	}
 	return customerDoc{
+		Cart: cart, Wishlist: wish,
 		ID: c.ID, Name: c.Name, Email: c.Email, PasswordHash: c.PasswordHash, Roles: c.Roles,
 		Phone: c.Phone, AvatarAsset: c.AvatarAssetID, Addresses: addrs, DefaultAddr: c.DefaultAddressID, Deleted: c.Deleted,
 		Version: c.Version, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
@@ -138,7 +160,16 @@ func fromDoc(d customerDoc) account.Customer {
 		}
 		addrs = append(addrs, addr)
 	}
+	var cart []account.CartItem
+	for _, it := range d.Cart {
+		cart = append(cart, account.CartItem{ProductID: it.ProductID, Quantity: it.Quantity, AddedAt: it.AddedAt.UTC()})
+	}
+	var wish []account.WishlistItem
+	for _, w := range d.Wishlist {
+		wish = append(wish, account.WishlistItem{ProductID: w.ProductID, AddedAt: w.AddedAt.UTC()})
+	}
 	return account.Customer{
+		Cart: cart, Wishlist: wish,
 		ID: d.ID, Name: d.Name, Email: d.Email, PasswordHash: d.PasswordHash, Roles: d.Roles,
 		Phone: d.Phone, AvatarAssetID: d.AvatarAsset, Addresses: addrs, DefaultAddressID: d.DefaultAddr, Deleted: d.Deleted,
 		Version: d.Version, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),

@@ -11,10 +11,12 @@ import (
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/auth/authmongo"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/internal/gqlsrv"
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/storage/mongodb"
 	"github.com/platterhq/platter/subgraphs/customer/account"
+	"github.com/platterhq/platter/subgraphs/customer/consumers"
 	"github.com/platterhq/platter/subgraphs/customer/graph"
 	"github.com/platterhq/platter/subgraphs/customer/mongostore"
 )
@@ -23,7 +25,13 @@ import (
 type Service struct {
 	http.Handler // the GraphQL endpoint and /healthz
 	Accounts     *account.Service
+	products     *mongostore.Products
 	close        func()
+}
+
+// Subscribe starts the subgraph's event handlers on bus until ctx ends.
+func (s *Service) Subscribe(ctx context.Context, bus events.Subscriber) error {
+	return consumers.Subscribe(ctx, bus, s.products)
 }
 
 // Open connects the store, runs migrations, creates the configured admin
@@ -48,7 +56,8 @@ func Open(ctx context.Context, cfg config.Customer, log *slog.Logger) (*Service,
 		closeAll()
 		return nil, err
 	}
-	accounts := account.NewService(mongostore.New(db), auth.NewSessions(keys, sessions, cfg.AccessTTL, cfg.RefreshTTL), log)
+	products := mongostore.NewProducts(db)
+	accounts := account.NewService(mongostore.New(db), products, auth.NewSessions(keys, sessions, cfg.AccessTTL, cfg.RefreshTTL), log)
 	if cfg.AdminEmail != "" {
 		admin, created, err := accounts.EnsureAdmin(ctx, account.SignUp{Name: "Administrator", Email: cfg.AdminEmail, Password: cfg.AdminPassword})
 		if err != nil {
@@ -64,7 +73,7 @@ func Open(ctx context.Context, cfg config.Customer, log *slog.Logger) (*Service,
 		Name:  "mongodb",
 		Probe: func(ctx context.Context) error { return client.Ping(ctx, nil) },
 	})
-	return &Service{Handler: h, Accounts: accounts, close: closeAll}, nil
+	return &Service{Handler: h, Accounts: accounts, products: products, close: closeAll}, nil
 }
 
 var _ httpserver.Service = (*Service)(nil)

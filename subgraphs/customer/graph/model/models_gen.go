@@ -3,9 +3,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
-
-	"github.com/platterhq/platter/internal/auth"
 )
 
 // A delivery address.
@@ -40,25 +42,21 @@ type Asset struct {
 
 func (Asset) IsEntity() {}
 
-// A customer account: the person who orders.
-type Customer struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	// Visible to the customer and to admins only; null for anyone else.
-	Email *string     `json:"email,omitempty"`
-	Roles []auth.Role `json:"roles"`
-	// Visible to the customer and to admins only.
-	Phone *string `json:"phone,omitempty"`
-	// The profile picture, an image held by the media subgraph.
-	Avatar *Asset `json:"avatar,omitempty"`
-	// The address book; visible to the customer and to admins only (null for anyone else).
-	Addresses []Address `json:"addresses,omitempty"`
-	// The address used when none is chosen; the first one added until another is picked.
-	DefaultAddress *Address  `json:"defaultAddress,omitempty"`
-	CreatedAt      time.Time `json:"createdAt"`
+// What the customer is about to order; it may hold several vendors' products.
+type Cart struct {
+	Items []CartItem `json:"items"`
+	// The number of units over all items.
+	ItemCount int `json:"itemCount"`
 }
 
-func (Customer) IsEntity() {}
+type CartItem struct {
+	ProductID string `json:"productId"`
+	// Title and current price come from the product subgraph; null once deleted.
+	Product  *Product       `json:"product,omitempty"`
+	Quantity int            `json:"quantity"`
+	Status   CartItemStatus `json:"status"`
+	AddedAt  time.Time      `json:"addedAt"`
+}
 
 // What signing in or refreshing hands the client.
 type CustomerSession struct {
@@ -85,6 +83,13 @@ type GeoPointInput struct {
 type Mutation struct {
 }
 
+// A food item, owned by the product subgraph.
+type Product struct {
+	ID string `json:"id"`
+}
+
+func (Product) IsEntity() {}
+
 type Query struct {
 }
 
@@ -100,4 +105,64 @@ type UpdateProfileInput struct {
 	Name          *string `json:"name,omitempty"`
 	Phone         *string `json:"phone,omitempty"`
 	AvatarAssetID *string `json:"avatarAssetId,omitempty"`
+}
+
+// Whether a product in the cart can still be ordered.
+type CartItemStatus string
+
+const (
+	CartItemStatusAvailable CartItemStatus = "AVAILABLE"
+	// The vendor made it unavailable for now.
+	CartItemStatusUnavailable CartItemStatus = "UNAVAILABLE"
+	// It was removed from the menu.
+	CartItemStatusDeleted CartItemStatus = "DELETED"
+)
+
+var AllCartItemStatus = []CartItemStatus{
+	CartItemStatusAvailable,
+	CartItemStatusUnavailable,
+	CartItemStatusDeleted,
+}
+
+func (e CartItemStatus) IsValid() bool {
+	switch e {
+	case CartItemStatusAvailable, CartItemStatusUnavailable, CartItemStatusDeleted:
+		return true
+	}
+	return false
+}
+
+func (e CartItemStatus) String() string {
+	return string(e)
+}
+
+func (e *CartItemStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CartItemStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CartItemStatus", str)
+	}
+	return nil
+}
+
+func (e CartItemStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CartItemStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CartItemStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
