@@ -1,6 +1,7 @@
 // Package blob opens Google Cloud Storage buckets through the official
-// client, against Google or against an emulator, and runs that emulator
-// in-process for the one-process dev mode and for tests.
+// client, against Google or against an emulator; signs V4 URLs locally with
+// a service account's key and verifies them as Cloud Storage does; and runs
+// the emulator in-process for the one-process dev mode and for tests.
 package blob
 
 import (

@@ -197,13 +197,33 @@ type Cloudmanager struct {
 	HTTP
 	Auth
 	Events
-	RedisURL string // REDIS_URL: geocoding cache and courier geo index (optional until those exist)
+	// RedisURL caches geocoding results and counts callers' geocoding
+	// quota; without it (or while it is down) results are not cached and
+	// the quota is counted per process.
+	RedisURL string // REDIS_URL
 	// GCSBucket is the bucket holding uploaded images; GCSEndpoint points the
 	// storage client at an emulator instead of Google (empty: Google, with
 	// credentials from the standard Google environment).
-	GCSBucket        string // GCS_BUCKET
-	GCSEndpoint      string // GCS_ENDPOINT
-	GoogleMapsAPIKey string // GOOGLE_MAPS_API_KEY; empty: geocoding answers "not configured"
+	GCSBucket   string // GCS_BUCKET
+	GCSEndpoint string // GCS_ENDPOINT
+	// Signed URLs are made locally with a service account's RSA key: the
+	// one in GCSSigningKeyPEM (as GCSSignerEmail), else the key file that
+	// GoogleCredentialsFile names. With neither, against an emulator only, a
+	// key is generated at start (the emulator checks no signatures).
+	GCSSignerEmail        string        // GCS_SIGNER_EMAIL
+	GCSSigningKeyPEM      string        // GCS_SIGNING_KEY: RSA private key, PEM
+	GoogleCredentialsFile string        // GOOGLE_APPLICATION_CREDENTIALS
+	AssetURLTTL           time.Duration // ASSET_URL_TTL: lifetime of Asset.url
+	AssetUploadURLTTL     time.Duration // ASSET_UPLOAD_URL_TTL: lifetime of createImageUpload's PUT URL
+	AssetMaxBytes         int64         // ASSET_MAX_BYTES: the largest image accepted
+
+	GoogleMapsAPIKey  string        // GOOGLE_MAPS_API_KEY; empty: geocoding answers "not configured"
+	GoogleMapsBaseURL string        // GOOGLE_MAPS_BASE_URL: another Geocoding API endpoint (a proxy, a test server)
+	GeocodeCacheTTL   time.Duration // GEOCODE_CACHE_TTL
+	GeocodeQuota      int           // GEOCODE_QUOTA_PER_MINUTE: geocode calls per caller per minute
+	// DemoGeocoder answers the dev seed's addresses without a key. Set by
+	// the dev launcher only; never read from the environment.
+	DemoGeocoder bool
 }
 
 // LoadCloudmanager reads the cloudmanager subgraph's configuration.
@@ -211,10 +231,25 @@ func LoadCloudmanager(getenv func(string) string) (Cloudmanager, error) {
 	r := NewReader(getenv)
 	c := Cloudmanager{
 		HTTP: readHTTP(r, ":4007"), Auth: readAuth(r, false), Events: readEvents(r),
-		RedisURL:         r.URL("REDIS_URL", false, "", "redis", "rediss"),
-		GCSBucket:        r.Required("GCS_BUCKET", "where uploaded images are stored"),
-		GCSEndpoint:      r.URL("GCS_ENDPOINT", false, "", "http", "https"),
-		GoogleMapsAPIKey: r.String("GOOGLE_MAPS_API_KEY", ""),
+		RedisURL:              r.URL("REDIS_URL", false, "", "redis", "rediss"),
+		GCSBucket:             r.Required("GCS_BUCKET", "where uploaded images are stored"),
+		GCSEndpoint:           r.URL("GCS_ENDPOINT", false, "", "http", "https"),
+		GCSSignerEmail:        r.String("GCS_SIGNER_EMAIL", ""),
+		GCSSigningKeyPEM:      pemValue(r.String("GCS_SIGNING_KEY", "")),
+		GoogleCredentialsFile: r.String("GOOGLE_APPLICATION_CREDENTIALS", ""),
+		AssetURLTTL:           r.Duration("ASSET_URL_TTL", 30*time.Minute, time.Minute, 7*24*time.Hour),
+		AssetUploadURLTTL:     r.Duration("ASSET_UPLOAD_URL_TTL", 10*time.Minute, time.Minute, time.Hour),
+		AssetMaxBytes:         int64(r.Int("ASSET_MAX_BYTES", 5<<20, 1<<10, 64<<20)),
+		GoogleMapsAPIKey:      r.String("GOOGLE_MAPS_API_KEY", ""),
+		GoogleMapsBaseURL:     r.URL("GOOGLE_MAPS_BASE_URL", false, "", "http", "https"),
+		GeocodeCacheTTL:       r.Duration("GEOCODE_CACHE_TTL", 24*time.Hour, time.Minute, 30*24*time.Hour),
+		GeocodeQuota:          r.Int("GEOCODE_QUOTA_PER_MINUTE", 30, 1, 100_000),
+	}
+	if (c.GCSSignerEmail == "") != (c.GCSSigningKeyPEM == "") {
+		r.Fail("GCS_SIGNER_EMAIL", "and GCS_SIGNING_KEY must be set together")
+	}
+	if c.GCSEndpoint == "" && c.GCSSigningKeyPEM == "" && c.GoogleCredentialsFile == "" {
+		r.Fail("GOOGLE_APPLICATION_CREDENTIALS", "is required to sign image URLs: set it to a service account's JSON key file, or set GCS_SIGNER_EMAIL and GCS_SIGNING_KEY")
 	}
 	return c, r.Err()
 }

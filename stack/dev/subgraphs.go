@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/platterhq/platter/internal/blob"
 	"github.com/platterhq/platter/internal/config"
 	cloudmanager "github.com/platterhq/platter/subgraphs/cloudmanager/service"
 	customer "github.com/platterhq/platter/subgraphs/customer/service"
@@ -94,8 +95,17 @@ func (s *Stack) openSubgraphs(ctx context.Context, st stores, log *slog.Logger, 
 		return nil, fmt.Errorf("vendor seed: %w", err)
 	}
 
+	// Image URLs are signed with a key kept in the data directory, like the
+	// token key; the demo addresses geocode without a Google key.
+	urlSigner, err := blob.LoadOrCreateSigner(filepath.Join(st.dataDir, "gcs-signing-key.pem"), blob.DevAccessID)
+	if err != nil {
+		return nil, fmt.Errorf("cloudmanager signing key: %w", err)
+	}
 	media, err := cloudmanager.Open(ctx, config.Cloudmanager{
 		Auth: st.keys.verifier, RedisURL: st.redisURL, GCSBucket: st.blobBucket, GCSEndpoint: st.blobURL,
+		GCSSignerEmail: urlSigner.AccessID(), GCSSigningKeyPEM: string(urlSigner.PrivateKeyPEM()),
+		AssetURLTTL: 30 * time.Minute, AssetUploadURLTTL: 10 * time.Minute, AssetMaxBytes: 5 << 20,
+		GeocodeCacheTTL: 24 * time.Hour, GeocodeQuota: 60, DemoGeocoder: true,
 	}, logFor("cloudmanager"))
 	if err != nil {
 		return nil, fmt.Errorf("cloudmanager: %w", err)

@@ -7,9 +7,12 @@ require (
 	github.com/99designs/gqlgen v0.17.98
 	github.com/google/uuid v1.6.0
 	github.com/platterhq/platter/internal v0.0.0
+	github.com/redis/go-redis/v9 v9.23.0
 	github.com/vektah/gqlparser/v2 v2.5.64
+	golang.org/x/image v0.47.0
 	golang.org/x/sync v0.25.0
 	google.golang.org/api v0.312.0
+	googlemaps.github.io/maps v1.7.0
 )
 
 require (
@@ -77,7 +80,6 @@ require (
 	github.com/prometheus/common v0.64.0 // indirect
 	github.com/prometheus/procfs v0.15.1 // indirect
 	github.com/puzpuzpuz/xsync/v3 v3.5.1 // indirect
-	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/sosodev/duration v1.4.0 // indirect
 	github.com/spiffe/go-spiffe/v2 v2.8.1 // indirect

@@ -8,8 +8,9 @@ import (
 	"github.com/platterhq/platter/internal/testenv"
 )
 
-// run serves from the environment alone, without REDIS_URL (nothing uses
-// Redis yet), until its context ends.
+// run serves from the environment alone, without REDIS_URL (geocoding then
+// runs uncached) and without a signing key (one is generated for the
+// emulator), until its context ends.
 func TestRunServesUntilCancelled(t *testing.T) {
 	emu, err := blob.StartEmulator(t.TempDir())
 	if err != nil {
@@ -27,5 +28,11 @@ func TestRunServesUntilCancelled(t *testing.T) {
 }
 
 func TestRunReportsEveryConfigProblem(t *testing.T) {
-	testenv.RunRejectsConfig(t, run, map[string]string{"GCS_ENDPOINT": "ftp://x"}, "JWT_PUBLIC_KEYS", "GCS_BUCKET", "GCS_ENDPOINT")
+	testenv.RunRejectsConfig(t, run, map[string]string{
+		"GCS_ENDPOINT": "ftp://x", "GCS_SIGNER_EMAIL": "media@example.com", "ASSET_MAX_BYTES": "lots", "ASSET_URL_TTL": "8d",
+		"GEOCODE_QUOTA_PER_MINUTE": "0",
+	}, "JWT_PUBLIC_KEYS", "GCS_BUCKET", "GCS_ENDPOINT", "GCS_SIGNER_EMAIL", "ASSET_MAX_BYTES", "ASSET_URL_TTL", "GEOCODE_QUOTA_PER_MINUTE")
+	// Against Google itself, image URLs need a service account's key.
+	testenv.RunRejectsConfig(t, run, map[string]string{"JWT_PUBLIC_KEYS": testenv.Keys(t).PublicPEM, "GCS_BUCKET": "media"},
+		"GOOGLE_APPLICATION_CREDENTIALS")
 }

@@ -1,16 +1,23 @@
-// Package asset holds the rules of uploaded images' metadata: what a valid
-// asset is and how assets are read. It knows nothing of GraphQL or object
-// storage.
+// Package asset holds the rules of uploaded images: who may upload what,
+// which bytes are an image, where an image is stored, how an upload by
+// signed URL is confirmed, and who may delete it. It knows nothing of
+// GraphQL or of the storage service behind its ports.
+//
+// Images are kept as uploaded, byte for byte: nothing is re-encoded or
+// thumbnailed. The accepted formats (JPEG, PNG, WebP) are what browsers and
+// the apps show directly; re-encoding JPEG loses quality, and Go has no
+// WebP encoder. Only each image's header is decoded (its type and
+// dimensions), never its pixels, so a small file that claims huge
+// dimensions costs nothing here. Size and dimensions are capped instead.
 package asset
 
 import (
-	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/platterhq/platter/internal/apperr"
-	"github.com/platterhq/platter/internal/batch"
 )
 
 // Purpose says what an image is for.
@@ -34,10 +41,52 @@ func (p Purpose) Valid() bool {
 	return false
 }
 
-// Asset is an uploaded image's metadata.
+// Caller is who asks: the verified subject of the token and the roles that
+// matter to images.
+type Caller struct {
+	ID      string
+	Vendor  bool
+	Courier bool
+	Admin   bool
+}
+
+// AllowedFor reports whether c may upload an image for p: anyone an
+// avatar, vendors their shop's images, couriers their photo, and admins
+// anything.
+func (p Purpose) AllowedFor(c Caller) bool {
+	if c.ID == "" || !p.Valid() {
+		return false
+	}
+	if c.Admin {
+		return true
+	}
+	switch p {
+	case PurposeAvatar:
+		return true
+	case PurposeVendorLogo, PurposeGallery, PurposeProductImage, PurposeTeamPhoto:
+		return c.Vendor
+	case PurposeCourierPhoto:
+		return c.Courier
+	}
+	return false
+}
+
+// checkPurpose validates p for c: INVALID_INPUT for an unknown purpose,
+// FORBIDDEN for one c may not use.
+func checkPurpose(p Purpose, c Caller) error {
+	if !p.Valid() {
+		return apperr.Invalid("purpose", "%q is not a known purpose", p)
+	}
+	if !p.AllowedFor(c) {
+		return apperr.E(apperr.Forbidden, "your account may not upload %s images", p)
+	}
+	return nil
+}
+
+// Asset is a stored image's metadata.
 type Asset struct {
 	ID          string
-	OwnerID     string // the account that uploaded it
+	OwnerID     string // the account that uploaded it, from its token
 	Purpose     Purpose
 	ContentType string
 	Bytes       int64
@@ -55,19 +104,10 @@ type Image struct {
 	Height      int
 }
 
-// Store keeps asset metadata.
-type Store interface {
-	// Create saves a; an id already taken is CONFLICT.
-	Create(ctx context.Context, a Asset) error
-	// ByID returns NOT_FOUND for an unknown id.
-	ByID(ctx context.Context, id string) (Asset, error)
-	// ByIDs returns the assets found, in any order.
-	ByIDs(ctx context.Context, ids []string) ([]Asset, error)
-}
-
 const (
-	// MaxBytes caps an image; it matches the GraphQL upload limit.
-	MaxBytes = 10 << 20
+	// MaxBytes is the absolute cap on an image; the configured limit
+	// (Limits.MaxBytes, 5 MiB by default) is usually lower.
+	MaxBytes = 64 << 20
 	// MaxDimension caps width and height, far above any screen's need.
 	MaxDimension = 10000
 )
@@ -119,60 +159,35 @@ func ValidateID(id string) error {
 	return nil
 }
 
-// Service runs the asset use cases over a Store.
-type Service struct {
-	store Store
-	now   func() time.Time
+// ObjectName is where an image's bytes are stored: <purpose>/<owner>/<id>,
+// e.g. vendor_logo/0196.../0197.... Each asset has its own name, so an
+// object is never overwritten by another upload.
+func ObjectName(purpose Purpose, owner, id string) string {
+	return strings.ToLower(string(purpose)) + "/" + safeSegment(owner) + "/" + id
 }
 
-// NewService returns the use cases over store.
-func NewService(store Store) *Service {
-	return &Service{store: store, now: time.Now}
-}
+// Object is where a's bytes are stored.
+func (a Asset) Object() string { return ObjectName(a.Purpose, a.OwnerID, a.ID) }
 
-// Get returns an asset by id. Asset metadata is public: images are shown to
-// anyone who sees what they belong to.
-func (s *Service) Get(ctx context.Context, id string) (Asset, error) {
-	if err := ValidateID(id); err != nil {
-		return Asset{}, err
-	}
-	return s.store.ByID(ctx, id)
-}
+// StagingName is where createImageUpload's signed URL puts the bytes until
+// they are confirmed and moved to the asset's object.
+func StagingName(id string) string { return StagingPrefix + id }
 
-// GetMany returns the assets with the given ids in the ids' order, with the
-// zero Asset where an id is malformed or unknown.
-func (s *Service) GetMany(ctx context.Context, ids []string) ([]Asset, error) {
-	valid := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if ValidateID(id) == nil {
-			valid = append(valid, id)
+// StagingPrefix holds uploads awaiting confirmation.
+const StagingPrefix = "uploads/"
+
+// safeSegment keeps an owner id usable as one segment of an object name:
+// Platter's subjects are UUIDs, but a name must never gain a "/" or "..".
+func safeSegment(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' && i > 0
+		if !ok {
+			b[i] = '_'
 		}
 	}
-	found, err := s.store.ByIDs(ctx, valid)
-	if err != nil {
-		return nil, err
+	if len(b) > 128 {
+		b = b[:128]
 	}
-	return batch.InOrder(ids, found, func(a Asset) string { return a.ID }), nil
-}
-
-// Ensure records an asset with the given id unless one exists, for demo
-// data and imports; it reports whether it created one.
-func (s *Service) Ensure(ctx context.Context, id, owner string, img Image) (Asset, bool, error) {
-	if existing, err := s.store.ByID(ctx, id); err == nil {
-		return existing, false, nil
-	} else if apperr.CodeOf(err) != apperr.NotFound {
-		return Asset{}, false, err
-	}
-	a, err := New(id, owner, img, s.now())
-	if err != nil {
-		return Asset{}, false, err
-	}
-	if err := s.store.Create(ctx, a); err != nil {
-		if apperr.CodeOf(err) == apperr.Conflict {
-			existing, getErr := s.store.ByID(ctx, id)
-			return existing, false, getErr
-		}
-		return Asset{}, false, err
-	}
-	return a, true, nil
+	return string(b)
 }

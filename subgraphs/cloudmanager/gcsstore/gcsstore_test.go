@@ -114,11 +114,14 @@ func TestDuplicateIDIsConflict(t *testing.T) {
 
 func TestByIDs(t *testing.T) {
 	ctx := context.Background()
-	s, _ := newStore(t)
+	writer, bucket := newStore(t)
+	// Another replica's store: nothing cached, every asset read from the
+	// bucket.
+	s := gcsstore.New(bucket)
 	var ids []string
 	for range 12 { // more than one round of parallel reads
 		a := newAsset(t)
-		if err := s.Create(ctx, a); err != nil {
+		if err := writer.Create(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, a.ID)
@@ -144,5 +147,145 @@ func TestByIDs(t *testing.T) {
 	}
 	if got, err := s.ByIDs(ctx, nil); err != nil || len(got) != 0 {
 		t.Fatalf("no ids: %v %+v", err, got)
+	}
+	// Read again, from the cache, the same.
+	again, err := s.ByIDs(ctx, ids)
+	if err != nil || len(again) != len(ids) {
+		t.Fatalf("cached read: %d assets, %v", len(again), err)
+	}
+}
+
+// Metadata is cached: a delete through this store is seen at once; one
+// through another replica's store within MetadataCacheTTL.
+func TestMetadataCache(t *testing.T) {
+	ctx := context.Background()
+	s, bucket := newStore(t)
+	other := gcsstore.New(bucket)
+	a := newAsset(t)
+	if err := s.Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.ByID(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ByID(ctx, a.ID); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("deleted here, still found here: %v", err)
+	}
+	if got, err := other.ByID(ctx, a.ID); err != nil || got != a {
+		t.Fatalf("the other replica's cache: %+v %v", got, err)
+	}
+	if gcsstore.MetadataCacheTTL > 10*time.Minute {
+		t.Fatalf("stale metadata may live %s", gcsstore.MetadataCacheTTL)
+	}
+}
+
+func TestDeleteAsset(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	a := newAsset(t)
+	if err := s.Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ByID(ctx, a.ID); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("after delete: %v", err)
+	}
+	if err := s.Delete(ctx, a.ID); err != nil {
+		t.Fatalf("deleting again: %v", err)
+	}
+}
+
+func TestPending(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var want []asset.Pending
+	for range 3 {
+		id, _ := asset.NewID()
+		p := asset.Pending{ID: id, OwnerID: "owner-1", Purpose: asset.PurposeAvatar, ContentType: "image/png", Bytes: 1234, CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
+		if err := s.CreatePending(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, p)
+	}
+	if err := s.CreatePending(ctx, want[0]); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("duplicate pending: %v", err)
+	}
+	got, err := s.PendingByID(ctx, want[1].ID)
+	if err != nil || got != want[1] {
+		t.Fatalf("got %+v %v, want %+v", got, err, want[1])
+	}
+	// A pending upload is not an asset.
+	if _, err := s.ByID(ctx, want[1].ID); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("pending visible as an asset: %v", err)
+	}
+	if err := s.DeletePending(ctx, want[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PendingByID(ctx, want[0].ID); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("after delete: %v", err)
+	}
+	all, err := s.Pendings(ctx)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("pendings %+v %v", all, err)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	if all[0] != want[1] || all[1] != want[2] {
+		t.Fatalf("pendings %+v", all)
+	}
+}
+
+func TestObjects(t *testing.T) {
+	ctx := context.Background()
+	_, bucket := newStore(t)
+	o := gcsstore.NewObjects(bucket)
+	before := time.Now().Add(-time.Second)
+	if err := o.Put(ctx, "uploads/a", "image/png", []byte("png bytes")); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Put(ctx, "uploads/a", "image/png", []byte("other")); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("overwrite: %v", err)
+	}
+	r, size, err := o.Open(ctx, "uploads/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(r)
+	r.Close()
+	if string(raw) != "png bytes" || size != 9 {
+		t.Fatalf("read %q size %d", raw, size)
+	}
+	if _, _, err := o.Open(ctx, "uploads/missing"); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("open missing: %v", err)
+	}
+	if err := o.Copy(ctx, "uploads/a", "avatar/o/a", "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := bucket.Object("avatar/o/a").Attrs(ctx)
+	if err != nil || attrs.ContentType != "image/png" || attrs.Size != 9 {
+		t.Fatalf("copy attrs %+v %v", attrs, err)
+	}
+	if err := o.Copy(ctx, "uploads/missing", "avatar/o/b", "image/png"); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("copy missing: %v", err)
+	}
+	if names, err := o.List(ctx, "uploads/", time.Now().Add(time.Second)); err != nil || len(names) != 1 || names[0] != "uploads/a" {
+		t.Fatalf("list %v %v", names, err)
+	}
+	if names, err := o.List(ctx, "uploads/", before); err != nil || len(names) != 0 {
+		t.Fatalf("list of older objects %v %v", names, err)
+	}
+	if err := o.Delete(ctx, "uploads/a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Delete(ctx, "uploads/a"); err != nil {
+		t.Fatalf("delete missing: %v", err)
+	}
+	if _, _, err := o.Open(ctx, "uploads/a"); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("after delete: %v", err)
 	}
 }

@@ -1,5 +1,6 @@
 // Package graph is the cloudmanager subgraph's GraphQL layer: resolvers read
-// the caller from the context, call the asset service and map the result.
+// the caller from the context, call the asset or geocoding service and map
+// the result.
 package graph
 
 //go:generate go tool gqlgen generate
@@ -11,12 +12,14 @@ import (
 
 	"github.com/platterhq/platter/internal/gqlsrv"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/asset"
+	"github.com/platterhq/platter/subgraphs/cloudmanager/geocode"
 )
 
 // Deps is what the resolvers need.
 type Deps struct {
-	Assets *asset.Service
-	Log    *slog.Logger
+	Assets   *asset.Service
+	Geocoder *geocode.Service
+	Log      *slog.Logger
 }
 
 // Resolver is the root resolver.

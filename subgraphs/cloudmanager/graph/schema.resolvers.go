@@ -8,9 +8,67 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/subgraphs/cloudmanager/asset"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/graph/model"
 )
+
+// URL is the resolver for the url field.
+func (r *assetResolver) URL(ctx context.Context, obj *model.Asset) (string, error) {
+	return r.Assets.URL(obj.Source)
+}
+
+// UploadImage is the resolver for the uploadImage field.
+func (r *mutationResolver) UploadImage(ctx context.Context, file graphql.Upload, purpose model.AssetPurpose) (*model.Asset, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Assets.Upload(ctx, c, asset.Purpose(purpose), file.File, file.Size)
+	if err != nil {
+		return nil, err
+	}
+	return toAsset(a), nil
+}
+
+// CreateImageUpload is the resolver for the createImageUpload field.
+func (r *mutationResolver) CreateImageUpload(ctx context.Context, purpose model.AssetPurpose, contentType string, bytes int) (*model.ImageUpload, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := r.Assets.CreateUpload(ctx, c, asset.Purpose(purpose), contentType, int64(bytes))
+	if err != nil {
+		return nil, err
+	}
+	return toImageUpload(u, r.Assets.Limits().MaxBytes), nil
+}
+
+// ConfirmImageUpload is the resolver for the confirmImageUpload field.
+func (r *mutationResolver) ConfirmImageUpload(ctx context.Context, id string) (*model.Asset, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Assets.ConfirmUpload(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	return toAsset(a), nil
+}
+
+// DeleteAsset is the resolver for the deleteAsset field.
+func (r *mutationResolver) DeleteAsset(ctx context.Context, id string) (string, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := r.Assets.Delete(ctx, c, id); err != nil {
+		return "", err
+	}
+	return id, nil
+}
 
 // Asset is the resolver for the asset field.
 func (r *queryResolver) Asset(ctx context.Context, id string) (*model.Asset, error) {
@@ -24,7 +82,30 @@ func (r *queryResolver) Asset(ctx context.Context, id string) (*model.Asset, err
 	return toAsset(a), nil
 }
 
+// Geocode is the resolver for the geocode field.
+func (r *queryResolver) Geocode(ctx context.Context, address string) (*model.GeoPoint, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Geocoder.Geocode(ctx, c.ID, address)
+	if err != nil {
+		return nil, err
+	}
+	return toGeoPoint(res), nil
+}
+
+// Asset returns AssetResolver implementation.
+func (r *Resolver) Asset() AssetResolver { return &assetResolver{r} }
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+type (
+	assetResolver    struct{ *Resolver }
+	mutationResolver struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+)

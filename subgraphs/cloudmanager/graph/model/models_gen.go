@@ -10,27 +10,44 @@ import (
 	"time"
 )
 
-// An uploaded image stored in object storage.
-type Asset struct {
-	ID          string       `json:"id"`
-	Purpose     AssetPurpose `json:"purpose"`
-	ContentType string       `json:"contentType"`
-	Bytes       int          `json:"bytes"`
-	Width       int          `json:"width"`
-	Height      int          `json:"height"`
-	CreatedAt   time.Time    `json:"createdAt"`
-}
-
-func (Asset) IsEntity() {}
-
 type AssetByIDsInput struct {
 	ID string `json:"ID"`
+}
+
+// A position in WGS 84 degrees.
+type GeoPoint struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// An HTTP header to send exactly as given.
+type HTTPHeader struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Where to PUT an image's bytes: send them to `url` with `method` and
+// `headers`, then call confirmImageUpload(assetId). The URL is good for one
+// image until `expiresAt`.
+type ImageUpload struct {
+	AssetID   string       `json:"assetId"`
+	URL       string       `json:"url"`
+	Method    string       `json:"method"`
+	Headers   []HTTPHeader `json:"headers"`
+	ExpiresAt time.Time    `json:"expiresAt"`
+	// The largest image accepted, in bytes.
+	MaxBytes int `json:"maxBytes"`
+}
+
+type Mutation struct {
 }
 
 type Query struct {
 }
 
-// What an uploaded image is for.
+// What an uploaded image is for. Anyone signed in may upload an AVATAR;
+// vendors their VENDOR_LOGO, GALLERY, PRODUCT_IMAGE and TEAM_PHOTO images;
+// couriers their COURIER_PHOTO; admins anything.
 type AssetPurpose string
 
 const (
