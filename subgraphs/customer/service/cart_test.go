@@ -134,7 +134,9 @@ func TestWishlistIsExplicitAndIdempotent(t *testing.T) {
 		t.Fatalf("after removing twice: %+v", removed.RemoveFromWishlist)
 	}
 	publish(events.ProductData{ProductID: "p2", VendorID: "v1", Deleted: true, Version: 2})
-	var me struct{ Me struct{ Wishlist []struct{ ID string } } }
+	var me struct {
+		Me struct{ Wishlist []struct{ ID string } }
+	}
 	c.MustData(t, `{ me { wishlist { id } } }`, nil, &me)
 	if me.Me.Wishlist == nil || len(me.Me.Wishlist) != 0 {
 		t.Fatalf("a deleted product stayed in the wishlist: %+v", me.Me.Wishlist)
