@@ -35,6 +35,9 @@ type Options struct {
 	// FreePorts puts every subgraph on a free port instead of its fixed
 	// port from supergraph.yaml; the router follows. Tests use it.
 	FreePorts bool
+	// GoogleMapsAPIKey lets dev mode geocode real addresses; without it
+	// only the demo addresses are known.
+	GoogleMapsAPIKey string
 	// Log receives every component's records.
 	Log *slog.Logger
 	// Out receives the start-up lines meant for people.
@@ -108,7 +111,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 
 	subgraphs, err := s.openSubgraphs(ctx, stores{
-		mongoURI: mongo.URI(), redisURL: redis.URL(), blobURL: blobs.URL(), blobBucket: devBucket,
+		mongoURI: mongo.URI(), redisURL: redis.URL(), blobs: blobs, blobBucket: devBucket, mapsKey: opts.GoogleMapsAPIKey,
 		dataDir: dataDir, keys: keys,
 	}, log, opts.Out)
 	if err != nil {

@@ -24,10 +24,11 @@ import (
 type stores struct {
 	mongoURI   string
 	redisURL   string
-	blobURL    string
+	blobs      *blob.Emulator
 	blobBucket string
 	dataDir    string
 	keys       devKeys
+	mapsKey    string // a real Google Maps key, when the developer has one
 }
 
 // sqlite names a subgraph's own SQLite file, so each keeps its own
@@ -102,15 +103,18 @@ func (s *Stack) openSubgraphs(ctx context.Context, st stores, log *slog.Logger, 
 		return nil, fmt.Errorf("cloudmanager signing key: %w", err)
 	}
 	media, err := cloudmanager.Open(ctx, config.Cloudmanager{
-		Auth: st.keys.verifier, RedisURL: st.redisURL, GCSBucket: st.blobBucket, GCSEndpoint: st.blobURL,
+		Auth: st.keys.verifier, RedisURL: st.redisURL, GCSBucket: st.blobBucket, GCSEndpoint: st.blobs.URL(),
 		GCSSignerEmail: urlSigner.AccessID(), GCSSigningKeyPEM: string(urlSigner.PrivateKeyPEM()),
 		AssetURLTTL: 30 * time.Minute, AssetUploadURLTTL: 10 * time.Minute, AssetMaxBytes: 5 << 20,
-		GeocodeCacheTTL: 24 * time.Hour, GeocodeQuota: 60, DemoGeocoder: true,
+		GeocodeCacheTTL: 24 * time.Hour, GeocodeQuota: 60, DemoGeocoder: true, GoogleMapsAPIKey: st.mapsKey,
 	}, logFor("cloudmanager"))
 	if err != nil {
 		return nil, fmt.Errorf("cloudmanager: %w", err)
 	}
 	add("cloudmanager", 4007, media.Handler, media.Close)
+	// Check signed URLs as Cloud Storage would, so a URL that works in dev
+	// works against the real bucket.
+	st.blobs.RequireSignatures(media.SigningKeys())
 	if err := cloudmanager.Seed(ctx, media, logFor("cloudmanager")); err != nil {
 		return nil, fmt.Errorf("cloudmanager seed: %w", err)
 	}

@@ -55,11 +55,12 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	log := logging.New(stdout, logging.Text, logging.ParseLevel(getenv("LOG_LEVEL")))
 	fmt.Fprintf(stdout, "Platter dev mode, data in %s\n", *dataDir)
 	s, err := dev.Start(ctx, dev.Options{
-		DataDir:     *dataDir,
-		RouterAddr:  *addr,
-		MetricsAddr: envOr(getenv, "ROUTER_METRICS_ADDR", "127.0.0.1:8088"),
-		Log:         log,
-		Out:         stdout,
+		DataDir:          *dataDir,
+		RouterAddr:       *addr,
+		MetricsAddr:      envOr(getenv, "ROUTER_METRICS_ADDR", "127.0.0.1:8088"),
+		GoogleMapsAPIKey: getenv("GOOGLE_MAPS_API_KEY"),
+		Log:              log,
+		Out:              stdout,
 	})
 	if err != nil {
 		return err
