@@ -56,3 +56,15 @@ func matchWords(p, k []string) bool {
 	}
 	return len(k) == 0
 }
+
+// CheckSubscription reports every problem with the arguments of
+// Subscriber.Subscribe in one error, so that every transport refuses the
+// same calls.
+func CheckSubscription(subscriber string, h Handler, patterns []string) error {
+	return checkSubscription(subscriber, h, patterns)
+}
+
+// Matches reports whether the event type typ matches the binding pattern,
+// with the rules of a topic exchange: "*" is exactly one word, "#" zero or
+// more.
+func Matches(pattern, typ string) bool { return matches(pattern, typ) }
