@@ -6,6 +6,7 @@ require (
 	github.com/platterhq/platter/internal v0.0.0
 	github.com/platterhq/platter/router v0.0.0
 	github.com/platterhq/platter/subgraphs/customer v0.0.0
+	github.com/rabbitmq/amqp091-go v1.16.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 

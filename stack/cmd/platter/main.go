@@ -3,6 +3,8 @@
 //	platter dev                  everything in one process on embedded defaults
 //	platter admin create         create an ADMIN account (services mode)
 //	platter keys generate        print a new token signing key pair
+//	platter events dlq list      show a subscriber's dead-lettered events
+//	platter events dlq replay    send dead-lettered events back to their subscriber
 package main
 
 import (
@@ -31,7 +33,9 @@ func main() {
 const usage = `usage:
   platter dev [-data DIR] [-addr :4000]
   platter admin create -email EMAIL -password PASSWORD [-name NAME]
-  platter keys generate`
+  platter keys generate
+  platter events dlq list -subscriber NAME
+  platter events dlq replay -subscriber NAME (-id ID | -all)`
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	switch {
@@ -39,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return runDev(ctx, args[1:], getenv, stdout)
 	case len(args) >= 2 && args[0] == "admin" && args[1] == "create":
 		return runAdminCreate(ctx, args[2:], getenv, stdout)
+	case len(args) >= 2 && args[0] == "events" && args[1] == "dlq":
+		return runEventsDLQ(ctx, args[2:], getenv, stdout)
 	case len(args) >= 2 && args[0] == "keys" && args[1] == "generate":
 		return runKeysGenerate(stdout)
 	}
