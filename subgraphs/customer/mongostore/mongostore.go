@@ -15,12 +15,21 @@ import (
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/events/mongoevents"
 	"github.com/platterhq/platter/internal/storage/mongodb"
 	"github.com/platterhq/platter/subgraphs/customer/account"
 )
 
 // Store is the customer account store.
-type Store struct{ customers *mongo.Collection }
+type Store struct {
+	customers *mongo.Collection
+	// locks serialises read-change-write cycles per customer within the
+	// process: the embedded server checks a replace's {_id, version} filter
+	// and writes in two steps, so the version alone does not stop a lost
+	// update there. Real MongoDB needs no lock; across replicas the version
+	// filter does the work.
+	locks *mongoevents.Locks
+}
 
 var _ account.Store = (*Store)(nil)
 
@@ -55,7 +64,9 @@ func Migrate(ctx context.Context, db *mongo.Database) error {
 }
 
 // New returns the store on db. Run Migrate first.
-func New(db *mongo.Database) *Store { return &Store{customers: db.Collection("customers")} }
+func New(db *mongo.Database) *Store {
+	return &Store{customers: db.Collection("customers"), locks: &mongoevents.Locks{}}
+}
 
 func (s *Store) Create(ctx context.Context, c account.Customer) error {
 	_, err := s.customers.InsertOne(ctx, toDoc(c))
@@ -180,6 +191,11 @@ func fromDoc(d customerDoc) account.Customer {
 const updateAttempts = 5
 
 func (s *Store) Update(ctx context.Context, id string, change func(*account.Customer) error) (account.Customer, error) {
+	unlock, err := s.locks.Lock(s.customers, id)
+	if err != nil {
+		return account.Customer{}, err
+	}
+	defer unlock()
 	for range updateAttempts {
 		c, err := s.ByID(ctx, id)
 		if err != nil {

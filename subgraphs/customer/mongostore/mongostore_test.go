@@ -2,7 +2,9 @@ package mongostore_test
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +20,14 @@ import (
 // MONGO_URI is set: the same suite proves both behave alike.
 func newStore(t *testing.T) *mongostore.Store {
 	t.Helper()
+	s, _ := newStores(t)
+	return s
+}
+
+// newStores returns two stores on one database, as two replicas of the
+// subgraph would have.
+func newStores(t *testing.T) (*mongostore.Store, *mongostore.Store) {
+	t.Helper()
 	ctx := context.Background()
 	uri, dbName := testenv.Mongo(t)
 	client, err := mongodb.Connect(ctx, uri)
@@ -32,7 +42,7 @@ func newStore(t *testing.T) *mongostore.Store {
 	if err := mongostore.Migrate(ctx, db); err != nil {
 		t.Fatalf("migrate twice: %v", err)
 	}
-	return mongostore.New(db)
+	return mongostore.New(db), mongostore.New(db)
 }
 
 func customer(id, email string) account.Customer {
@@ -105,7 +115,7 @@ func TestByIDs(t *testing.T) {
 
 func TestUpdateRoundTripsAndGuardsVersions(t *testing.T) {
 	ctx := context.Background()
-	s := newStore(t)
+	s, replica := newStores(t)
 	if err := s.Create(ctx, customer("c1", "a@example.com")); err != nil {
 		t.Fatal(err)
 	}
@@ -141,12 +151,13 @@ func TestUpdateRoundTripsAndGuardsVersions(t *testing.T) {
 		t.Fatalf("aborted change was saved: %+v", again)
 	}
 
-	// A writer that read an old version loses and retries on the new one.
+	// A writer that read an old version loses to another replica's write and
+	// retries on the new one.
 	calls := 0
 	_, err = s.Update(ctx, "c1", func(c *account.Customer) error {
 		calls++
 		if calls == 1 {
-			if _, err := s.Update(ctx, "c1", func(c *account.Customer) error { c.Name = "Raced"; return nil }); err != nil {
+			if _, err := replica.Update(ctx, "c1", func(c *account.Customer) error { c.Name = "Raced"; return nil }); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -162,5 +173,37 @@ func TestUpdateRoundTripsAndGuardsVersions(t *testing.T) {
 	}
 	if _, err := s.Update(ctx, "missing", func(*account.Customer) error { return nil }); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("unknown id: %v", err)
+	}
+}
+
+// Concurrent changes to one customer within a process all land.
+func TestConcurrentUpdatesLoseNothing(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	if err := s.Create(ctx, customer("c1", "a@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 4, 10
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				_, err := s.Update(ctx, "c1", func(c *account.Customer) error {
+					c.Addresses = append(c.Addresses, account.Address{ID: fmt.Sprintf("a%d-%d", w, i), Street: "s", City: "c", PostalCode: "12345", Country: "US"})
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.ByID(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Addresses) != writers*each || got.Version != writers*each+1 {
+		t.Fatalf("%d addresses at version %d, want %d at %d", len(got.Addresses), got.Version, writers*each, writers*each+1)
 	}
 }
