@@ -17,3 +17,9 @@ const (
 	// PlacedOrderID is a freshly placed demo order.
 	PlacedOrderID = "01966b2e-0000-7000-8000-00000000a002"
 )
+
+// The demo vendor's dishes.
+const (
+	MargheritaID = "01966b2e-0000-7000-8000-0000000000b1"
+	TiramisuID   = "01966b2e-0000-7000-8000-0000000000b2"
+)

@@ -18,6 +18,7 @@ import (
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/blob"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/storage/ferret"
 	"github.com/platterhq/platter/internal/storage/redisdb"
@@ -49,9 +50,11 @@ type Stack struct {
 	RouterURL string
 	// SubgraphURLs maps each subgraph name to its GraphQL URL.
 	SubgraphURLs map[string]string
-	router       *router.Router
-	servers      []*httpserver.Server
-	closers      []func()
+
+	router         *router.Router
+	servers        []*httpserver.Server
+	closers        []func()
+	stopBackground context.CancelFunc
 }
 
 // devBucket holds dev mode's uploaded images in the storage emulator.
@@ -70,7 +73,10 @@ const (
 // the router. Serve then runs it until its context ends.
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	log := opts.Log
-	s := &Stack{SubgraphURLs: map[string]string{}}
+	// Relays and event handlers run until the stack closes, whatever
+	// happens to the caller's start-up context.
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Stack{SubgraphURLs: map[string]string{}, stopBackground: stopBackground}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -110,9 +116,14 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, fmt.Errorf("dev bucket: %w", err)
 	}
 
-	subgraphs, err := s.openSubgraphs(ctx, stores{
+	// One in-process bus carries the events between the subgraphs, with the
+	// same delivery rules as RabbitMQ; it closes after every subgraph.
+	bus := events.NewMemoryBus(log.With("component", "events"))
+	s.closers = append(s.closers, func() { _ = bus.Close() })
+
+	subgraphs, err := s.openSubgraphs(ctx, bgCtx, stores{
 		mongoURI: mongo.URI(), redisURL: redis.URL(), blobs: blobs, blobBucket: devBucket, mapsKey: opts.GoogleMapsAPIKey,
-		dataDir: dataDir, keys: keys,
+		dataDir: dataDir, keys: keys, bus: bus,
 	}, log, opts.Out)
 	if err != nil {
 		return nil, err
@@ -167,6 +178,7 @@ func (s *Stack) Serve(ctx context.Context) error {
 }
 
 func (s *Stack) close() {
+	s.stopBackground()
 	if s.router != nil {
 		_ = s.router.Close()
 	}

@@ -230,3 +230,53 @@ func TestAddressBookThroughTheRouter(t *testing.T) {
 	}
 	c.Do(t, `mutation { addAddress(input: {street: "", city: "x", postalCode: "12345", country: "US"}) { id } }`, nil).ExpectCode(t, "INVALID_INPUT", "street")
 }
+
+// The product subgraph's events reach the customer subgraph (outbox, relay,
+// bus, replica), so the demo dishes can go in the cart; the cart then reads
+// back with titles from the product subgraph in one query.
+func TestCartWithProductsThroughTheRouter(t *testing.T) {
+	s, _ := startStack(t, t.TempDir())
+	url := s.RouterURL + "/graphql"
+	c := gqltest.Client{URL: url, Token: signIn(t, url, dev.CustomerEmail, dev.DemoPassword)}
+	const set = `mutation($p: ID!, $q: Int!) { setCartItem(productId: $p, quantity: $q) { itemCount } }`
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r := c.Do(t, set, map[string]any{"p": demo.MargheritaID, "q": 2})
+		if len(r.Errors) == 0 {
+			break
+		}
+		if r.Code() != "NOT_FOUND" || time.Now().After(deadline) {
+			t.Fatalf("the product event never reached the customer subgraph: %+v", r.Errors)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.MustData(t, set, map[string]any{"p": demo.TiramisuID, "q": 1}, nil)
+	c.MustData(t, `mutation($p: ID!) { addToWishlist(productId: $p) { id } }`, map[string]any{"p": demo.TiramisuID}, nil)
+	c.MustData(t, `mutation($p: ID!) { addToWishlist(productId: $p) { id } }`, map[string]any{"p": demo.TiramisuID}, nil)
+
+	var me struct {
+		Me struct {
+			Cart struct {
+				ItemCount int
+				Items     []struct {
+					Quantity int
+					Status   string
+					Product  struct {
+						Title  string
+						Vendor struct{ Name string }
+					}
+				}
+			}
+			Wishlist []struct{ Title string }
+		}
+	}
+	c.MustData(t, `{ me { cart { itemCount items { quantity status product { title vendor { name } } } } wishlist { title } } }`, nil, &me)
+	cart := me.Me.Cart
+	if cart.ItemCount != 3 || len(cart.Items) != 2 || cart.Items[0].Product.Title != "Margherita" || cart.Items[0].Status != "AVAILABLE" ||
+		cart.Items[1].Product.Title != "Tiramisu" || cart.Items[0].Product.Vendor.Name == "" {
+		t.Fatalf("cart through the router: %+v", cart)
+	}
+	if len(me.Me.Wishlist) != 1 || me.Me.Wishlist[0].Title != "Tiramisu" {
+		t.Fatalf("wishlist through the router: %+v", me.Me.Wishlist)
+	}
+}

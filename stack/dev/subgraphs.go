@@ -11,6 +11,7 @@ import (
 
 	"github.com/platterhq/platter/internal/blob"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/events"
 	cloudmanager "github.com/platterhq/platter/subgraphs/cloudmanager/service"
 	customer "github.com/platterhq/platter/subgraphs/customer/service"
 	deliveryman "github.com/platterhq/platter/subgraphs/deliveryman/service"
@@ -29,6 +30,7 @@ type stores struct {
 	dataDir    string
 	keys       devKeys
 	mapsKey    string // a real Google Maps key, when the developer has one
+	bus        events.Bus
 }
 
 // sqlite names a subgraph's own SQLite file, so each keeps its own
@@ -46,7 +48,8 @@ type subgraph struct {
 
 // openSubgraphs opens every subgraph on the embedded stores, seeds its demo
 // data through its own domain code, and registers its close function.
-func (s *Stack) openSubgraphs(ctx context.Context, st stores, log *slog.Logger, out io.Writer) ([]subgraph, error) {
+// Relays and event handlers run on bgCtx, which lives until the stack closes.
+func (s *Stack) openSubgraphs(ctx, bgCtx context.Context, st stores, log *slog.Logger, out io.Writer) ([]subgraph, error) {
 	var opened []subgraph
 	add := func(name string, port int, h http.Handler, closeFn func()) {
 		s.closers = append(s.closers, closeFn)
@@ -62,6 +65,9 @@ func (s *Stack) openSubgraphs(ctx context.Context, st stores, log *slog.Logger, 
 		return nil, fmt.Errorf("customer: %w", err)
 	}
 	add("customer", 4001, cust.Handler, cust.Close)
+	if err := cust.Subscribe(bgCtx, st.bus); err != nil {
+		return nil, fmt.Errorf("customer events: %w", err)
+	}
 	if err := seedAccounts(ctx, cust, out); err != nil {
 		return nil, err
 	}
@@ -74,6 +80,7 @@ func (s *Stack) openSubgraphs(ctx context.Context, st stores, log *slog.Logger, 
 	if err := product.Seed(ctx, prod, logFor("product")); err != nil {
 		return nil, fmt.Errorf("product seed: %w", err)
 	}
+	prod.Start(bgCtx, st.bus)
 
 	courier, err := deliveryman.Open(ctx, config.Deliveryman{Auth: st.keys.issuer, SQL: st.sqlite("deliveryman")}, logFor("deliveryman"))
 	if err != nil {

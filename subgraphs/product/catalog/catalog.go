@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/events"
 )
 
 // Product is a food item on one vendor's menu.
@@ -26,9 +27,10 @@ type Product struct {
 
 // Store keeps products.
 type Store interface {
-	// Create inserts p; a title the vendor already uses (compared by
+	// Create inserts p and, in the same transaction, the events that tell
+	// others about it; a title the vendor already uses (compared by
 	// TitleKey) is CONFLICT on "title", enforced by a unique index.
-	Create(ctx context.Context, p Product) error
+	Create(ctx context.Context, p Product, evs ...events.Envelope) error
 	// ByID returns NOT_FOUND for an unknown id.
 	ByID(ctx context.Context, id string) (Product, error)
 	// ByIDs returns the products found, in any order.
@@ -46,6 +48,9 @@ const (
 
 // NewProduct is what a vendor gives for a new menu item.
 type NewProduct struct {
+	// ID is set by demo data only, whose ids other subgraphs' demo data
+	// refer to; empty means a fresh id. Clients never choose ids.
+	ID          string
 	VendorID    string
 	Title       string
 	Description string
@@ -96,6 +101,11 @@ func newProduct(in NewProduct, now time.Time) (Product, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return Product{}, err
+	}
+	if in.ID != "" {
+		if id, err = uuid.Parse(in.ID); err != nil {
+			return Product{}, apperr.Invalid("id", "is not a product id")
+		}
 	}
 	// Microseconds are what PostgreSQL and MySQL keep; truncating here makes
 	// a product read back equal to the one written on every engine.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/batch"
+	"github.com/platterhq/platter/internal/events"
 )
 
 // Service runs the catalog use cases.
@@ -56,7 +57,15 @@ func (s *Service) Create(ctx context.Context, in NewProduct) (Product, error) {
 	if err != nil {
 		return Product{}, err
 	}
-	if err := s.store.Create(ctx, p); err != nil {
+	// Every product event carries the whole product; version 1 is its
+	// first state (updates, when they come, count up from there).
+	created, err := events.New(ctx, "product", events.ProductCreated, p.ID, events.ProductData{
+		ProductID: p.ID, VendorID: p.VendorID, Title: p.Title, Available: p.Available, Version: 1,
+	})
+	if err != nil {
+		return Product{}, err
+	}
+	if err := s.store.Create(ctx, p, created); err != nil {
 		return Product{}, err
 	}
 	s.log.InfoContext(ctx, "product created", "product_id", p.ID, "vendor_id", p.VendorID)

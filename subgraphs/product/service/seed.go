@@ -9,8 +9,8 @@ import (
 )
 
 var demoProducts = []catalog.NewProduct{
-	{VendorID: demo.VendorID, Title: "Margherita", Description: "Tomato, mozzarella and basil on a wood-fired base.", Available: true},
-	{VendorID: demo.VendorID, Title: "Tiramisu", Description: "Mascarpone, espresso-soaked savoiardi and cocoa.", Available: true},
+	{ID: demo.MargheritaID, VendorID: demo.VendorID, Title: "Margherita", Description: "Tomato, mozzarella and basil on a wood-fired base.", Available: true},
+	{ID: demo.TiramisuID, VendorID: demo.VendorID, Title: "Tiramisu", Description: "Mascarpone, espresso-soaked savoiardi and cocoa.", Available: true},
 }
 
 // Seed adds the demo products that are not there yet, matched by vendor and

@@ -7,8 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/uptrace/bun"
+
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/events"
+	"github.com/platterhq/platter/internal/events/outbox"
 	"github.com/platterhq/platter/internal/gqlsrv"
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/storage/sqldb"
@@ -21,6 +25,10 @@ import (
 type Service struct {
 	http.Handler // the GraphQL endpoint and /healthz
 	Catalog      *catalog.Service
+	db           *bun.DB
+	store        *sqlstore.Store
+	log          *slog.Logger
+	relayDone    chan struct{}
 	close        func()
 }
 
@@ -34,16 +42,37 @@ func Open(ctx context.Context, cfg config.Product, log *slog.Logger) (*Service, 
 	if err != nil {
 		return nil, err
 	}
-	products := catalog.NewService(sqlstore.New(db), log)
+	store := sqlstore.New(db)
+	products := catalog.NewService(store, log)
 	schema := graph.NewSchema(graph.Deps{Catalog: products, Log: log})
 	h := gqlsrv.NewHandler(schema, keys, log, gqlsrv.Options{}, httpserver.Check{
 		Name:  "database",
 		Probe: db.PingContext,
 	})
-	return &Service{Handler: h, Catalog: products, close: func() { _ = db.Close() }}, nil
+	return &Service{Handler: h, Catalog: products, db: db, store: store, log: log, close: func() { _ = db.Close() }}, nil
+}
+
+// Start publishes the product events the outbox holds, and every new one,
+// on pub until ctx ends; Close waits for it to stop.
+func (s *Service) Start(ctx context.Context, pub events.Publisher) {
+	relay := outbox.NewRelay(s.db, pub, outbox.Options{Logger: s.log})
+	s.store.OnCommit(relay.Notify)
+	s.relayDone = make(chan struct{})
+	go func() {
+		defer close(s.relayDone)
+		if err := relay.Run(ctx); err != nil {
+			s.log.ErrorContext(ctx, "outbox relay stopped", "error", err)
+		}
+	}()
 }
 
 var _ httpserver.Service = (*Service)(nil)
 
-// Close releases the store connection.
-func (s *Service) Close() { s.close() }
+// Close waits for the relay (its context must have ended) and releases the
+// store connection.
+func (s *Service) Close() {
+	if s.relayDone != nil {
+		<-s.relayDone
+	}
+	s.close()
+}

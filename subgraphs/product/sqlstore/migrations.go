@@ -5,6 +5,7 @@ import (
 
 	"github.com/uptrace/bun/migrate"
 
+	"github.com/platterhq/platter/internal/events/outbox"
 	"github.com/platterhq/platter/internal/storage/sqldb"
 )
 
@@ -18,6 +19,11 @@ func Migrations() *migrate.Migrations {
 		Up:   sqldb.Exec(createProducts),
 		Down: sqldb.Exec(sqldb.Plain("DROP TABLE products")),
 	})
+	// The outbox lives beside the products, so a product and its event
+	// commit together.
+	for _, m := range outbox.Migrations().Sorted() {
+		ms.Add(m)
+	}
 	return ms
 }
 

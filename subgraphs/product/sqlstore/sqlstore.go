@@ -11,12 +11,22 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/events"
+	"github.com/platterhq/platter/internal/events/outbox"
 	"github.com/platterhq/platter/internal/storage/sqldb"
 	"github.com/platterhq/platter/subgraphs/product/catalog"
 )
 
 // Store is the product store.
-type Store struct{ db *bun.DB }
+type Store struct {
+	db *bun.DB
+	// committed is called after a write that added events commits, to wake
+	// the outbox relay at once instead of at its next poll.
+	committed func()
+}
+
+// OnCommit registers the function called after a write with events commits.
+func (s *Store) OnCommit(f func()) { s.committed = f }
 
 var _ catalog.Store = (*Store)(nil)
 
@@ -36,8 +46,16 @@ type productRow struct {
 	UpdatedAt   time.Time `bun:"updated_at"`
 }
 
-func (s *Store) Create(ctx context.Context, p catalog.Product) error {
-	_, err := s.db.NewInsert().Model(toRow(p)).Exec(ctx)
+func (s *Store) Create(ctx context.Context, p catalog.Product, evs ...events.Envelope) error {
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(toRow(p)).Exec(ctx); err != nil {
+			return err
+		}
+		return outbox.Add(ctx, tx, evs...)
+	})
+	if err == nil && len(evs) > 0 && s.committed != nil {
+		s.committed()
+	}
 	if sqldb.IsUniqueViolation(err) {
 		return &apperr.Error{Code: apperr.Conflict, Field: "title", Message: "the vendor already has a product with this title"}
 	}
