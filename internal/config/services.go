@@ -53,7 +53,7 @@ func pemValue(v string) string { return strings.ReplaceAll(v, `\n`, "\n") }
 
 // Events is the message broker connection.
 type Events struct {
-	AMQPURL string // AMQP_URL: the broker for events between subgraphs (not used yet)
+	AMQPURL string // AMQP_URL: the broker for events between subgraphs; unset, events wait in outboxes
 }
 
 func readEvents(r *Reader) Events {

@@ -59,3 +59,17 @@ func RunService(ctx context.Context, name string, cfg config.HTTP, stdout io.Wri
 	log.Info("stopped")
 	return err
 }
+
+// WithCloser returns svc with then run after its own Close (a broker
+// connection the service uses, say).
+func WithCloser(svc Service, then func()) Service { return withCloser{svc, then} }
+
+type withCloser struct {
+	Service
+	then func()
+}
+
+func (w withCloser) Close() {
+	w.Service.Close()
+	w.then()
+}

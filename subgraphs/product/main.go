@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/events/rabbitmq"
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/subgraphs/product/service"
 )
@@ -21,6 +22,20 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	return httpserver.RunService(ctx, "product", cfg.HTTP, stdout, func(ctx context.Context, log *slog.Logger) (httpserver.Service, error) {
-		return service.Open(ctx, cfg, log)
+		svc, err := service.Open(ctx, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.AMQPURL == "" {
+			log.Warn("AMQP_URL is not set: product events wait in the outbox until a broker is configured")
+			return svc, nil
+		}
+		bus, err := rabbitmq.New(ctx, cfg.AMQPURL, rabbitmq.WithName("product"), rabbitmq.WithLogger(log))
+		if err != nil {
+			svc.Close()
+			return nil, err
+		}
+		svc.Start(ctx, bus)
+		return httpserver.WithCloser(svc, func() { _ = bus.Close() }), nil
 	})
 }
