@@ -679,11 +679,26 @@ func TestRunTwiceConcurrentlyFails(t *testing.T) {
 	t.Parallel()
 	db := database(t)
 	relay := mongoevents.NewRelay(newBus(t), fast, db.Collection("orders"))
-	stop := run(t, relay)
-	done, cancel := context.WithCancel(t.Context())
-	cancel() // a Run that gets to start returns at once
-	eventually(t, 5*time.Second, func() bool { return relay.Run(done) != nil }, "a second Run to fail")
-	stop()
+	// Two Runs at once: whichever starts second is refused at once, the
+	// other runs until its context ends.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- relay.Run(ctx) }()
+	}
+	select {
+	case err := <-errs:
+		if err == nil {
+			t.Fatal("a Run ended without being refused")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("neither Run was refused")
+	}
+	cancel()
+	if err := <-errs; err != nil {
+		t.Fatalf("the running relay: %v", err)
+	}
 }
 
 // The lock of a document is the same whether its _id is given as a Go
