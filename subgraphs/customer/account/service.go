@@ -106,28 +106,25 @@ func (s *Service) GetMany(ctx context.Context, ids []string) ([]Customer, error)
 // is already registered; it reports whether it created one. Operators call
 // it through configuration or the admin command, never through the API.
 func (s *Service) EnsureAdmin(ctx context.Context, in SignUp) (Customer, bool, error) {
-	if existing, err := s.store.ByEmail(ctx, NormaliseEmail(in.Email)); err == nil {
-		return existing, false, nil
-	} else if apperr.CodeOf(err) != apperr.NotFound {
-		return Customer{}, false, err
-	}
-	return s.create(ctx, in, []auth.Role{auth.RoleCustomer, auth.RoleAdmin}, "")
+	return s.ensure(ctx, in, []auth.Role{auth.RoleCustomer, auth.RoleAdmin}, "")
 }
 
 // EnsureCustomer creates a plain customer with the given id unless the email
 // is taken (for demo data, whose ids other subgraphs' demo data refer to);
 // it reports whether it created one.
 func (s *Service) EnsureCustomer(ctx context.Context, id string, in SignUp) (Customer, bool, error) {
+	return s.ensure(ctx, in, []auth.Role{auth.RoleCustomer}, id)
+}
+
+// ensure returns the account with in's email, or stores a new one with the
+// given roles (id "" means a fresh id). The lookup first spares a password
+// hash on every start; the unique index settles a race.
+func (s *Service) ensure(ctx context.Context, in SignUp, roles []auth.Role, id string) (Customer, bool, error) {
 	if existing, err := s.store.ByEmail(ctx, NormaliseEmail(in.Email)); err == nil {
 		return existing, false, nil
 	} else if apperr.CodeOf(err) != apperr.NotFound {
 		return Customer{}, false, err
 	}
-	return s.create(ctx, in, []auth.Role{auth.RoleCustomer}, id)
-}
-
-// create stores a new account; id "" means a fresh one.
-func (s *Service) create(ctx context.Context, in SignUp, roles []auth.Role, id string) (Customer, bool, error) {
 	c, err := newCustomer(in, roles, s.now().UTC())
 	if err != nil {
 		return Customer{}, false, err

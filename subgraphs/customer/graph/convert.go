@@ -11,12 +11,17 @@ import (
 // toCustomer maps an account for the caller in ctx: private fields only for
 // the customer and admins.
 func toCustomer(ctx context.Context, c account.Customer) *model.Customer {
-	out := &model.Customer{ID: c.ID, Name: c.Name, Roles: c.Roles, CreatedAt: c.CreatedAt}
+	out := publicCustomer(c)
 	caller, ok := auth.FromContext(ctx)
 	if account.CanSeePrivate(caller, ok, c) {
 		addPrivate(out, c)
 	}
 	return out
+}
+
+// publicCustomer maps the fields anyone may see.
+func publicCustomer(c account.Customer) *model.Customer {
+	return &model.Customer{ID: c.ID, Name: c.Name, Roles: c.Roles, CreatedAt: c.CreatedAt}
 }
 
 // addPrivate fills the fields only the customer and admins see.
@@ -66,7 +71,7 @@ func fromAddressInput(in model.AddressInput) account.AddressInput {
 // toSession maps a freshly issued token pair. The caller is the account
 // itself, whatever token the request carried.
 func toSession(c account.Customer, t auth.Tokens) *model.CustomerSession {
-	customer := &model.Customer{ID: c.ID, Name: c.Name, Roles: c.Roles, CreatedAt: c.CreatedAt}
+	customer := publicCustomer(c)
 	addPrivate(customer, c)
 	return &model.CustomerSession{
 		AccessToken:           t.AccessToken,
