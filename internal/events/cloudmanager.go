@@ -16,3 +16,30 @@ const (
 	// id of the entity whose address it is.
 	AddressGeocoded = "cloudmanager.address.geocoded.v1"
 )
+
+// AssetData is the data of AssetUploaded and AssetDeleted.
+type AssetData struct {
+	AssetID string `json:"asset_id"`
+	OwnerID string `json:"owner_id"`
+	// Purpose is the asset's purpose as the GraphQL enum names it
+	// (AVATAR, VENDOR_LOGO, GALLERY, PRODUCT_IMAGE, TEAM_PHOTO, COURIER_PHOTO).
+	Purpose string `json:"purpose"`
+}
+
+// AddressGeocodedData is the data of AddressGeocoded: the answer to one
+// geocoding request.
+type AddressGeocodedData struct {
+	// Requester is the subgraph that asked (the request's source); the
+	// others ignore the answer.
+	Requester string `json:"requester"`
+	SubjectID string `json:"subject_id"`
+	AddressID string `json:"address_id,omitempty"`
+	// Address is the text that was geocoded; a consumer whose address has
+	// changed since it asked ignores the answer.
+	Address string `json:"address"`
+	// Found is false when no place matches or geocoding is not configured;
+	// Reason then says which and Location is nil.
+	Found    bool      `json:"found"`
+	Location *GeoPoint `json:"location,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+}

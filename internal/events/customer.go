@@ -15,6 +15,10 @@ const (
 	// CartCheckedOut: a customer checked out their cart; shopping prices it
 	// and places one order per vendor. Subject: the customer id.
 	CartCheckedOut = "customer.cart.checked_out.v1"
+	// CustomerAddressGeocodingRequested: a customer saved an address without
+	// coordinates; cloudmanager answers with AddressGeocoded. Subject: the
+	// customer id. Data: GeocodingRequestedData.
+	CustomerAddressGeocodingRequested = "customer.address.geocoding_requested.v1"
 )
 
 // CustomerRegisteredData is the data of CustomerRegistered.

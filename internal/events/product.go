@@ -23,7 +23,11 @@ type ProductData struct {
 	ProductID string `json:"product_id"`
 	VendorID  string `json:"vendor_id"`
 	Title     string `json:"title"`
-	Available bool   `json:"available"`
-	Deleted   bool   `json:"deleted"`
-	Version   int64  `json:"version"`
+	// Price is the list price; DiscountPercent (0–90) is taken off it.
+	Price           Money  `json:"price"`
+	DiscountPercent int    `json:"discount_percent"`
+	ImageAssetID    string `json:"image_asset_id,omitempty"`
+	Available       bool   `json:"available"`
+	Deleted         bool   `json:"deleted"`
+	Version         int64  `json:"version"`
 }

@@ -1,5 +1,7 @@
 package events
 
+import "time"
+
 // Events produced by the shopping subgraph. Each order event is about one
 // order (one vendor); its subject is the order id.
 const (
@@ -28,3 +30,32 @@ const (
 	// answers with candidates near the vendor. Subject: the order id.
 	DispatchRequested = "shopping.dispatch.requested.v1"
 )
+
+// OrderData is the data of every order event: the order as it is now.
+// Version grows with every transition; a consumer keeps the highest it has
+// seen.
+type OrderData struct {
+	OrderID string `json:"order_id"`
+	// CheckoutID is the placeOrder call that created the order together with
+	// the customer's other orders of the same cart.
+	CheckoutID string      `json:"checkout_id"`
+	CustomerID string      `json:"customer_id"`
+	VendorID   string      `json:"vendor_id"`
+	Status     string      `json:"status"`
+	Items      []OrderItem `json:"items"`
+	Subtotal   Money       `json:"subtotal"`
+	Total      Money       `json:"total"`
+	PlacedAt   time.Time   `json:"placed_at"`
+	// Reason says why an order was rejected or cancelled.
+	Reason  string `json:"reason,omitempty"`
+	Version int64  `json:"version"`
+}
+
+// OrderItem is one line of an order: a snapshot of the product when it was
+// ordered.
+type OrderItem struct {
+	ProductID string `json:"product_id"`
+	Title     string `json:"title"`
+	Quantity  int    `json:"quantity"`
+	UnitPrice Money  `json:"unit_price"`
+}
