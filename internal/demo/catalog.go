@@ -1,5 +1,7 @@
 package demo
 
+import "github.com/google/uuid"
+
 // Password is every demo account's password (dev mode only).
 const Password = "platter-demo"
 
@@ -114,4 +116,18 @@ var Vendors = []Vendor{
 			}},
 		},
 	},
+}
+
+// assetSpace derives the demo images' asset ids from the ids of what they
+// show, so the cloudmanager seed stores the image each other seed refers to.
+var assetSpace = uuid.MustParse("01966b2e-0000-7000-8000-00000000e000")
+
+// LogoAssetID is the asset id of a demo vendor's logo.
+func LogoAssetID(vendorID string) string {
+	return uuid.NewSHA1(assetSpace, []byte("logo:"+vendorID)).String()
+}
+
+// DishImageAssetID is the asset id of a demo dish's image.
+func DishImageAssetID(dishID string) string {
+	return uuid.NewSHA1(assetSpace, []byte("dish:"+dishID)).String()
 }
