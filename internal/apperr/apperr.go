@@ -18,6 +18,12 @@ const (
 	Conflict        Code = "CONFLICT"
 	RateLimited     Code = "RATE_LIMITED"
 	Internal        Code = "INTERNAL"
+	// Unavailable: a capability this deployment has not configured (no
+	// Google Maps key) or an outside service that failed. The message says
+	// which; trying again later may help. It is the one code beyond the
+	// vocabulary of ARCHITECTURE.md §5, because neither INTERNAL (a bug) nor
+	// INVALID_INPUT (the caller's fault) tells a client the truth here.
+	Unavailable Code = "UNAVAILABLE"
 )
 
 // Error is an error a client may see: a code, a message and, for invalid
