@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -88,8 +87,7 @@ type Relay struct {
 	pub     events.Publisher
 	opts    Options
 	backoff events.Retry
-	wake    chan struct{}
-	running atomic.Bool
+	rounds  *events.Rounds
 
 	held map[string]hold // documents in backoff, by collection and _id; Run's own
 }
@@ -104,69 +102,34 @@ type hold struct {
 // in colls. Start it with Run.
 func NewRelay(pub events.Publisher, opts Options, colls ...*mongo.Collection) *Relay {
 	opts = opts.withDefaults()
-	return &Relay{
+	r := &Relay{
 		colls:   colls,
 		pub:     pub,
 		opts:    opts,
 		backoff: events.Retry{InitialBackoff: opts.InitialBackoff, MaxBackoff: opts.MaxBackoff},
-		wake:    make(chan struct{}, 1),
 		held:    map[string]hold{},
 	}
+	r.rounds = events.NewRounds("mongo outbox relay", opts.PollInterval, r.backoff, opts.Logger)
+	return r
 }
 
 // Notify wakes the relay to publish at once. Call it after a write that
 // added events; it never blocks.
-func (r *Relay) Notify() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-}
+func (r *Relay) Notify() { r.rounds.Notify() }
 
 // Run publishes until ctx is done, then returns nil. Failures are logged
 // and retried, never returned. A second concurrent Run fails.
 func (r *Relay) Run(ctx context.Context) error {
-	if !r.running.CompareAndSwap(false, true) {
-		return errors.New("mongo outbox relay is already running")
-	}
-	defer r.running.Store(false)
-	failures := 0
-	for ctx.Err() == nil {
+	return r.rounds.Run(ctx, func(ctx context.Context) (events.RoundResult, error) {
 		out, err := r.round(ctx)
-		if ctx.Err() != nil {
-			break
-		}
-		if err != nil || out.failed {
-			if err != nil {
-				r.opts.Logger.ErrorContext(ctx, "mongo outbox relay failed", "err", err)
-			}
-			if out.sent > 0 {
-				failures = 0
-			}
-			// Half the backoff of a document that failed as often, so it is
-			// not due yet when the next round goes on with the others.
-			failures++
-			if !sleep(ctx, r.backoff.Backoff(failures)/2) {
-				break
-			}
-			continue
-		}
-		failures = 0
-		wait := r.opts.PollInterval
+		var wakeAt time.Time
 		for _, h := range r.held {
-			if d := time.Until(h.until); d > 0 && d < wait {
-				wait = d
+			if wakeAt.IsZero() || h.until.Before(wakeAt) {
+				wakeAt = h.until
 			}
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-r.wake:
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
-	}
-	return nil
+		return events.RoundResult{Sent: out.sent, Failed: out.failed, WakeAt: wakeAt}, err
+	})
 }
 
 // Lag is the age of the oldest pending event (by its envelope time), zero
@@ -417,16 +380,4 @@ func (r *Relay) clear(ctx context.Context, coll *mongo.Collection, d pendingDoc)
 		token, current = now.Token, now.Events
 	}
 	return fmt.Errorf("%s %s kept changing: its published events will be published again", coll.Name(), d.ID)
-}
-
-// sleep waits d or until ctx is done, and reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -97,8 +95,7 @@ type Relay struct {
 	opts    Options
 	backoff events.Retry
 	locking bool
-	wake    chan struct{}
-	running atomic.Bool
+	rounds  *events.Rounds
 
 	retryAt time.Time // when the earliest event in backoff is due; Run's own
 }
@@ -106,85 +103,41 @@ type Relay struct {
 // NewRelay returns a relay publishing db's outbox to pub. Start it with Run.
 func NewRelay(db *bun.DB, pub events.Publisher, opts Options) *Relay {
 	opts = opts.withDefaults()
-	return &Relay{
+	r := &Relay{
 		db:      db,
 		pub:     pub,
 		opts:    opts,
 		backoff: events.Retry{InitialBackoff: opts.InitialBackoff, MaxBackoff: opts.MaxBackoff},
 		locking: db.Dialect().Name() != dialect.SQLite,
-		wake:    make(chan struct{}, 1),
 	}
+	r.rounds = events.NewRounds("outbox relay", opts.PollInterval, r.backoff, opts.Logger)
+	return r
 }
 
 // Notify wakes the relay to publish at once. Call it after committing a
 // transaction that added events; it never blocks, and wake-ups that arrive
 // while the relay is busy fold into one more look at the outbox.
-func (r *Relay) Notify() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-}
+func (r *Relay) Notify() { r.rounds.Notify() }
 
 // Run publishes until ctx is done, then returns nil. Database and publisher
 // failures are logged and retried, never returned. A relay runs once at a
 // time: a second concurrent Run fails.
 func (r *Relay) Run(ctx context.Context) error {
-	if !r.running.CompareAndSwap(false, true) {
-		return errors.New("outbox relay is already running")
-	}
-	defer r.running.Store(false)
-	log := r.opts.Logger
-	failures := 0
 	nextPrune := time.Now()
-	for ctx.Err() == nil {
+	return r.rounds.Run(ctx, func(ctx context.Context) (events.RoundResult, error) {
 		if !time.Now().Before(nextPrune) {
 			if _, err := r.Prune(ctx); err != nil && ctx.Err() == nil {
-				log.WarnContext(ctx, "outbox prune failed", "err", err)
+				r.opts.Logger.WarnContext(ctx, "outbox prune failed", "err", err)
 			}
 			nextPrune = time.Now().Add(r.opts.PruneInterval)
 		}
 		out, err := r.relayOnce(ctx)
-		if ctx.Err() != nil {
-			break
+		wakeAt := nextPrune
+		if !r.retryAt.IsZero() && r.retryAt.Before(wakeAt) {
+			wakeAt = r.retryAt
 		}
-		if err != nil || out.failed {
-			if err != nil {
-				log.ErrorContext(ctx, "outbox relay failed", "err", err)
-			}
-			if out.sent > 0 {
-				failures = 0
-			}
-			// Pause before the next round so that an unreachable broker or
-			// database is not hammered. The pause is half the backoff of an
-			// event that failed as often, so the failed events are not due
-			// yet when the next round picks what comes after them.
-			failures++
-			if !sleep(ctx, r.backoff.Backoff(failures)/2) {
-				break
-			}
-			continue
-		}
-		failures = 0
-		if out.full {
-			continue // more rows may be waiting
-		}
-		wait := r.opts.PollInterval
-		if d := time.Until(r.retryAt); d > 0 && d < wait {
-			wait = d
-		}
-		if d := time.Until(nextPrune); d < wait {
-			wait = max(d, 0)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-r.wake:
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
-	}
-	return nil
+		return events.RoundResult{Sent: out.sent, Failed: out.failed, More: out.full, WakeAt: wakeAt}, err
+	})
 }
 
 // Lag is the age of the oldest pending event, zero when none is pending:
@@ -481,16 +434,4 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-// sleep waits d or until ctx is done, and reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
