@@ -46,6 +46,9 @@ type Served struct {
 	Checks map[string]string
 	// Output is everything run wrote to stdout.
 	Output string
+	// Metrics is what /metrics answered while it was healthy (empty when
+	// it did not answer 200).
+	Metrics string
 }
 
 // RunUntilHealthy starts run with env plus HTTP_ADDR on a free port, waits
@@ -78,6 +81,7 @@ func RunUntilHealthy(tb testing.TB, run httpserver.RunFunc, env map[string]strin
 		checks, ok = healthy(tb, url)
 	}
 
+	metrics := scrape("http://" + addr + "/metrics")
 	cancel()
 	select {
 	case err := <-done:
@@ -90,7 +94,22 @@ func RunUntilHealthy(tb testing.TB, run httpserver.RunFunc, env map[string]strin
 	if !strings.Contains(out.String(), `"msg":"listening"`) {
 		tb.Fatalf("the log lacks its JSON start-up record\noutput:\n%s", out.String())
 	}
-	return Served{Checks: checks, Output: out.String()}
+	return Served{Checks: checks, Output: out.String(), Metrics: metrics}
+}
+
+// scrape returns the body of a 200 answer from url, or "".
+func scrape(url string) string {
+	client := http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return string(body)
 }
 
 // healthy asks url once and reports whether it answered 200, with the
