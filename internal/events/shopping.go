@@ -46,6 +46,8 @@ type OrderData struct {
 	Subtotal   Money       `json:"subtotal"`
 	Total      Money       `json:"total"`
 	PlacedAt   time.Time   `json:"placed_at"`
+	// DeliveredAt is when the order was delivered; set once it is.
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	// Reason says why an order was rejected or cancelled.
 	Reason  string `json:"reason,omitempty"`
 	Version int64  `json:"version"`

@@ -18,6 +18,7 @@ import (
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/blob"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/storage/ferret"
@@ -61,7 +62,7 @@ type Stack struct {
 const devBucket = "platter-dev"
 
 // DemoPassword is the password of every demo account (dev mode only).
-const DemoPassword = "platter-demo"
+const DemoPassword = demo.Password
 
 // Demo sign-in details, printed at start.
 const (

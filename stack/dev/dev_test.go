@@ -209,13 +209,71 @@ func TestFederatedOrderWithCustomerAndVendor(t *testing.T) {
 	}
 }
 
-func TestAddressBookThroughTheRouter(t *testing.T) {
+// The demo customer starts with the seeded address and a cart of dishes
+// from two vendors, read back with titles, prices and vendor names from
+// three subgraphs in one query.
+func TestDemoCustomerAddressAndCart(t *testing.T) {
 	s, _ := startStack(t, t.TempDir())
 	url := s.RouterURL + "/graphql"
 	c := gqltest.Client{URL: url, Token: signIn(t, url, dev.CustomerEmail, dev.DemoPassword)}
+	var me struct {
+		Me struct {
+			DefaultAddress *struct {
+				Label    string
+				Location *struct{ Lat, Lng float64 }
+			}
+			Cart cartData
+		}
+	}
+	c.MustData(t, `{ me { defaultAddress { label location { lat lng } } cart { `+cartFields+` } } }`, nil, &me)
+	if a := me.Me.DefaultAddress; a == nil || a.Label != "Home" || a.Location == nil || a.Location.Lat != 45.4619 {
+		t.Fatalf("demo address: %+v", a)
+	}
+	vendors := map[string]bool{}
+	for _, it := range me.Me.Cart.Items {
+		if it.Product.Title == "" || it.Product.FinalPrice.Amount <= 0 || it.Status != "AVAILABLE" {
+			t.Fatalf("demo cart line: %+v", it)
+		}
+		vendors[it.Product.Vendor.Name] = true
+	}
+	if len(vendors) != 2 || me.Me.Cart.ItemCount != 3 {
+		t.Fatalf("demo cart: %+v, want 3 dishes from two vendors", me.Me.Cart)
+	}
+}
+
+type cartData struct {
+	ItemCount int
+	Items     []struct {
+		Quantity int
+		Status   string
+		Product  struct {
+			Title      string
+			FinalPrice struct {
+				Amount   int
+				Currency string
+			}
+			Vendor struct{ Name string }
+		}
+	}
+}
+
+const cartFields = `itemCount items { quantity status product { title finalPrice { amount currency } vendor { name } } }`
+
+// A new customer through the router: an address, a cart from two vendors
+// read back with titles and prices in one query, the wishlist added twice
+// then removed, and a password change that refuses the old refresh token.
+func TestCustomerJourneyThroughTheRouter(t *testing.T) {
+	s, _ := startStack(t, t.TempDir())
+	url := s.RouterURL + "/graphql"
+	var up struct {
+		SignUpCustomer struct{ AccessToken, RefreshToken string }
+	}
+	gqltest.Client{URL: url}.MustData(t, `mutation { signUpCustomer(input: {name: "Ada", email: "ada@example.com", password: "analytical"}) { accessToken refreshToken } }`, nil, &up)
+	c := gqltest.Client{URL: url, Token: up.SignUpCustomer.AccessToken}
+
 	var added struct{ AddAddress struct{ ID string } }
 	c.MustData(t, `mutation { addAddress(input: {label: "Home", street: "1 Main St", city: "Springfield", postalCode: "12345", country: "US", location: {lat: 39.8, lng: -89.6}}) { id } }`, nil, &added)
-	var me struct {
+	var book struct {
 		Me struct {
 			Addresses []struct {
 				ID, Label string
@@ -224,59 +282,50 @@ func TestAddressBookThroughTheRouter(t *testing.T) {
 			DefaultAddress struct{ ID string }
 		}
 	}
-	c.MustData(t, `{ me { addresses { id label location { lat lng } } defaultAddress { id } } }`, nil, &me)
-	if len(me.Me.Addresses) != 1 || me.Me.Addresses[0].Label != "Home" || me.Me.Addresses[0].Location.Lng != -89.6 || me.Me.DefaultAddress.ID != added.AddAddress.ID {
-		t.Fatalf("address book through the router: %+v", me.Me)
+	c.MustData(t, `{ me { addresses { id label location { lat lng } } defaultAddress { id } } }`, nil, &book)
+	if len(book.Me.Addresses) != 1 || book.Me.Addresses[0].Location.Lng != -89.6 || book.Me.DefaultAddress.ID != added.AddAddress.ID {
+		t.Fatalf("address book through the router: %+v", book.Me)
 	}
 	c.Do(t, `mutation { addAddress(input: {street: "", city: "x", postalCode: "12345", country: "US"}) { id } }`, nil).ExpectCode(t, "INVALID_INPUT", "street")
-}
 
-// The product subgraph's events reach the customer subgraph (outbox, relay,
-// bus, replica), so the demo dishes can go in the cart; the cart then reads
-// back with titles from the product subgraph in one query.
-func TestCartWithProductsThroughTheRouter(t *testing.T) {
-	s, _ := startStack(t, t.TempDir())
-	url := s.RouterURL + "/graphql"
-	c := gqltest.Client{URL: url, Token: signIn(t, url, dev.CustomerEmail, dev.DemoPassword)}
 	const set = `mutation($p: ID!, $q: Int!) { setCartItem(productId: $p, quantity: $q) { itemCount } }`
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		r := c.Do(t, set, map[string]any{"p": demo.MargheritaID, "q": 2})
-		if len(r.Errors) == 0 {
-			break
-		}
-		if r.Code() != "NOT_FOUND" || time.Now().After(deadline) {
-			t.Fatalf("the product event never reached the customer subgraph: %+v", r.Errors)
-		}
-		time.Sleep(50 * time.Millisecond)
+	quinoa := demo.Vendors[1].Menu[0].Dishes[0]
+	c.MustData(t, set, map[string]any{"p": demo.MargheritaID, "q": 2}, nil)
+	c.MustData(t, set, map[string]any{"p": quinoa.ID, "q": 1}, nil)
+	c.Do(t, set, map[string]any{"p": demo.MargheritaID, "q": 51}).ExpectCode(t, "INVALID_INPUT", "quantity")
+	c.Do(t, set, map[string]any{"p": "01966b2e-0000-7000-8000-0000000000ff", "q": 1}).ExpectCode(t, "NOT_FOUND", "")
+	for range 2 {
+		c.MustData(t, `mutation($p: ID!) { addToWishlist(productId: $p) { id } }`, map[string]any{"p": demo.TiramisuID}, nil)
 	}
-	c.MustData(t, set, map[string]any{"p": demo.TiramisuID, "q": 1}, nil)
-	c.MustData(t, `mutation($p: ID!) { addToWishlist(productId: $p) { id } }`, map[string]any{"p": demo.TiramisuID}, nil)
-	c.MustData(t, `mutation($p: ID!) { addToWishlist(productId: $p) { id } }`, map[string]any{"p": demo.TiramisuID}, nil)
 
 	var me struct {
 		Me struct {
-			Cart struct {
-				ItemCount int
-				Items     []struct {
-					Quantity int
-					Status   string
-					Product  struct {
-						Title  string
-						Vendor struct{ Name string }
-					}
-				}
-			}
+			Cart     cartData
 			Wishlist []struct{ Title string }
 		}
 	}
-	c.MustData(t, `{ me { cart { itemCount items { quantity status product { title vendor { name } } } } wishlist { title } } }`, nil, &me)
+	c.MustData(t, `{ me { cart { `+cartFields+` } wishlist { title } } }`, nil, &me)
 	cart := me.Me.Cart
-	if cart.ItemCount != 3 || len(cart.Items) != 2 || cart.Items[0].Product.Title != "Margherita" || cart.Items[0].Status != "AVAILABLE" ||
-		cart.Items[1].Product.Title != "Tiramisu" || cart.Items[0].Product.Vendor.Name == "" {
+	if cart.ItemCount != 3 || len(cart.Items) != 2 || cart.Items[0].Product.Title != "Margherita" || cart.Items[0].Product.FinalPrice.Amount != 850 ||
+		cart.Items[1].Product.Title != quinoa.Title || cart.Items[1].Product.Vendor.Name != "Green Bowl" || cart.Items[0].Product.Vendor.Name != "Trattoria Platter" {
 		t.Fatalf("cart through the router: %+v", cart)
 	}
 	if len(me.Me.Wishlist) != 1 || me.Me.Wishlist[0].Title != "Tiramisu" {
-		t.Fatalf("wishlist through the router: %+v", me.Me.Wishlist)
+		t.Fatalf("wishlist after adding twice: %+v", me.Me.Wishlist)
 	}
+	c.MustData(t, `mutation($p: ID!) { removeFromWishlist(productId: $p) { id } }`, map[string]any{"p": demo.TiramisuID}, nil)
+	c.MustData(t, `{ me { wishlist { title } } }`, nil, &me)
+	if len(me.Me.Wishlist) != 0 {
+		t.Fatalf("wishlist after removing: %+v", me.Me.Wishlist)
+	}
+
+	// A second session (another device) ends with the password change; the
+	// session that changed it goes on.
+	var other struct{ SignInCustomer struct{ RefreshToken string } }
+	gqltest.Client{URL: url}.MustData(t, `mutation { signInCustomer(email: "ada@example.com", password: "analytical") { refreshToken } }`, nil, &other)
+	c.MustData(t, `mutation { changePassword(currentPassword: "analytical", newPassword: "difference engine") }`, nil, nil)
+	const refresh = `mutation($r: String!) { refreshCustomerSession(refreshToken: $r) { accessToken } }`
+	gqltest.Client{URL: url}.Do(t, refresh, map[string]any{"r": other.SignInCustomer.RefreshToken}).ExpectCode(t, "UNAUTHENTICATED", "")
+	gqltest.Client{URL: url}.MustData(t, refresh, map[string]any{"r": up.SignUpCustomer.RefreshToken}, nil)
+	signIn(t, url, "ada@example.com", "difference engine")
 }

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/gqltest"
 	"github.com/platterhq/platter/stack/dev"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/mediatest"
-	cloudmanager "github.com/platterhq/platter/subgraphs/cloudmanager/service"
 )
 
 // An image uploaded through the router with the GraphQL multipart request
@@ -62,7 +62,7 @@ func TestImageUploadThroughTheRouter(t *testing.T) {
 func TestDemoMediaAndAddresses(t *testing.T) {
 	s, _ := startStack(t, t.TempDir())
 	url := s.RouterURL + "/graphql"
-	for _, id := range []string{cloudmanager.DemoVendorLogoID, cloudmanager.DemoProductImageID, cloudmanager.DemoDessertImageID} {
+	for _, id := range []string{demo.LogoAssetID(demo.VendorID), demo.DishImageAssetID(demo.MargheritaID), demo.DishImageAssetID(demo.TiramisuID)} {
 		var out struct{ Asset *mediatest.Asset }
 		gqltest.Client{URL: url}.MustData(t, `query($id: ID!) { asset(id: $id) { id bytes url } }`, map[string]any{"id": id}, &out)
 		if out.Asset == nil {
@@ -78,7 +78,7 @@ func TestDemoMediaAndAddresses(t *testing.T) {
 	if geo.Geocode == nil || geo.Geocode.Lat < 45 || geo.Geocode.Lat > 46 {
 		t.Fatalf("demo address: %+v", geo.Geocode)
 	}
-	c.Do(t, `{ geocode(address: "1600 Amphitheatre Parkway, Mountain View") { lat } }`, nil).ExpectCode(t, "NOT_CONFIGURED", "")
+	c.Do(t, `{ geocode(address: "1600 Amphitheatre Parkway, Mountain View") { lat } }`, nil).ExpectCode(t, "UNAVAILABLE", "")
 }
 
 // BenchmarkUploadThroughRouter uploads 1 MB images through the router and

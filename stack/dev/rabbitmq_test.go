@@ -46,12 +46,17 @@ func TestProductEventsReachCustomerOverRabbitMQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); prod.Close(); cust.Close(); prodBus.Close(); custBus.Close() })
-	if err := cust.Subscribe(ctx, custBus); err != nil {
+	if err := cust.Start(ctx, custBus); err != nil {
 		t.Fatal(err)
 	}
-	prod.Start(ctx, prodBus)
+	if err := prod.Start(ctx, prodBus); err != nil {
+		t.Fatal(err)
+	}
 
-	p, err := prod.Catalog.Create(ctx, catalog.NewProduct{VendorID: "v1", Title: "Dal", Available: true})
+	if err := prod.Catalog.SeedVendor(ctx, catalog.Vendor{ID: "v1", Name: "V1", Status: catalog.VendorApproved}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := prod.Catalog.Create(ctx, "v1", catalog.NewProduct{Title: "Dal", Price: catalog.Money{Amount: 900, Currency: "EUR"}, Available: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,9 +110,11 @@ func deleteTopology(t *testing.T, url, prefix string) {
 		t.Errorf("clean up: %v", err)
 		return
 	}
-	for _, q := range []string{prefix + "customer.events", prefix + "customer.events.dlq"} {
-		if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-			t.Errorf("delete queue %s: %v", q, err)
+	for _, sub := range []string{"customer", "product"} {
+		for _, q := range []string{prefix + sub + ".events", prefix + sub + ".events.dlq"} {
+			if _, err := ch.QueueDelete(q, false, false, false); err != nil {
+				t.Errorf("delete queue %s: %v", q, err)
+			}
 		}
 	}
 	for _, x := range []string{prefix + "platter.events", prefix + "platter.events.dlx"} {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/subgraphs/customer/account"
 	customer "github.com/platterhq/platter/subgraphs/customer/service"
+	vendor "github.com/platterhq/platter/subgraphs/vendorsvc/service"
 )
 
 // seedAccounts creates the dev ADMIN and demo customer through the account
@@ -21,4 +23,12 @@ func seedAccounts(ctx context.Context, cust *customer.Service, out io.Writer) er
 	}
 	fmt.Fprintf(out, "Demo accounts (dev mode only), password %q:\n  admin     %s\n  customer  %s\n", DemoPassword, AdminEmail, CustomerEmail)
 	return nil
+}
+
+// printVendorSignIns prints the demo vendor accounts.
+func printVendorSignIns(out io.Writer) {
+	fmt.Fprintf(out, "Demo vendors (dev mode only), password %q:\n", demo.Password)
+	for _, v := range vendor.DemoSignIns() {
+		fmt.Fprintf(out, "  %-9s %-26s %s\n", strings.ToLower(v.Status), v.Email, v.Name)
+	}
 }

@@ -65,7 +65,7 @@ func (s *Stack) openSubgraphs(ctx, bgCtx context.Context, st stores, log *slog.L
 		return nil, fmt.Errorf("customer: %w", err)
 	}
 	add("customer", 4001, cust.Handler, cust.Close)
-	if err := cust.Subscribe(bgCtx, st.bus); err != nil {
+	if err := cust.Start(bgCtx, st.bus); err != nil {
 		return nil, fmt.Errorf("customer events: %w", err)
 	}
 	if err := seedAccounts(ctx, cust, out); err != nil {
@@ -80,7 +80,14 @@ func (s *Stack) openSubgraphs(ctx, bgCtx context.Context, st stores, log *slog.L
 	if err := product.Seed(ctx, prod, logFor("product")); err != nil {
 		return nil, fmt.Errorf("product seed: %w", err)
 	}
-	prod.Start(bgCtx, st.bus)
+	if err := prod.Start(bgCtx, st.bus); err != nil {
+		return nil, fmt.Errorf("product events: %w", err)
+	}
+	// The demo cart holds dishes the customer subgraph knows from product
+	// events, so it is filled once those flow.
+	if err := customer.SeedDemoCustomer(ctx, cust, logFor("customer")); err != nil {
+		return nil, fmt.Errorf("customer seed: %w", err)
+	}
 
 	courier, err := deliveryman.Open(ctx, config.Deliveryman{Auth: st.keys.issuer, SQL: st.sqlite("deliveryman")}, logFor("deliveryman"))
 	if err != nil {
@@ -102,6 +109,10 @@ func (s *Stack) openSubgraphs(ctx, bgCtx context.Context, st stores, log *slog.L
 	if err := vendor.Seed(ctx, vend, logFor("vendor")); err != nil {
 		return nil, fmt.Errorf("vendor seed: %w", err)
 	}
+	if err := vend.Start(bgCtx, st.bus); err != nil {
+		return nil, fmt.Errorf("vendor events: %w", err)
+	}
+	printVendorSignIns(out)
 
 	// Image URLs are signed with a key kept in the data directory, like the
 	// token key; the demo addresses geocode without a Google key.
@@ -124,6 +135,9 @@ func (s *Stack) openSubgraphs(ctx, bgCtx context.Context, st stores, log *slog.L
 	st.blobs.RequireSignatures(media.SigningKeys())
 	if err := cloudmanager.Seed(ctx, media, logFor("cloudmanager")); err != nil {
 		return nil, fmt.Errorf("cloudmanager seed: %w", err)
+	}
+	if err := media.Start(bgCtx, st.bus); err != nil {
+		return nil, fmt.Errorf("cloudmanager events: %w", err)
 	}
 
 	shop, err := shopping.Open(ctx, config.Shopping{Auth: st.keys.verifier, SQL: st.sqlite("shopping")}, logFor("shopping"))

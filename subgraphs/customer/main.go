@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 
 	"github.com/platterhq/platter/internal/config"
 	"github.com/platterhq/platter/internal/events/rabbitmq"
@@ -21,25 +20,27 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return httpserver.RunService(ctx, "customer", cfg.HTTP, stdout, func(ctx context.Context, log *slog.Logger) (httpserver.Service, error) {
+	return httpserver.Run(ctx, "customer", cfg.HTTP, stdout, func(ctx context.Context, env httpserver.Env) (httpserver.Service, error) {
+		log := env.Log
 		svc, err := service.Open(ctx, cfg, log)
 		if err != nil {
 			return nil, err
 		}
 		if cfg.AMQPURL == "" {
-			log.Warn("AMQP_URL is not set: the customer subgraph receives no events (its product replica stays as it is)")
+			log.Warn("AMQP_URL is not set: customer events wait in the outbox, and no events are consumed (the product replica stays as it is)")
 			return svc, nil
 		}
-		bus, err := rabbitmq.New(ctx, cfg.AMQPURL, rabbitmq.WithName("customer"), rabbitmq.WithLogger(log))
+		bus, err := rabbitmq.New(ctx, cfg.AMQPURL, rabbitmq.WithName("customer"), rabbitmq.WithLogger(log), rabbitmq.WithMetrics(env.Metrics))
 		if err != nil {
 			svc.Close()
 			return nil, err
 		}
-		if err := svc.Subscribe(ctx, bus); err != nil {
+		if err := svc.Start(ctx, bus); err != nil {
 			_ = bus.Close()
 			svc.Close()
 			return nil, err
 		}
+		env.Metrics.MustRegister(httpserver.OutboxLagGauge("customer", svc.OutboxLag))
 		return httpserver.WithCloser(svc, func() { _ = bus.Close() }), nil
 	})
 }

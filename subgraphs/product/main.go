@@ -35,7 +35,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			svc.Close()
 			return nil, err
 		}
-		svc.Start(ctx, bus)
+		if err := svc.Start(ctx, bus); err != nil {
+			svc.Close()
+			_ = bus.Close()
+			return nil, err
+		}
 		return httpserver.WithCloser(svc, func() { _ = bus.Close() }), nil
 	})
 }

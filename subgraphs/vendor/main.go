@@ -1,6 +1,6 @@
-// Command vendor serves the vendor subgraph: vendor profiles stored in
-// MongoDB behind a Redis read-through cache. Configuration comes from the
-// environment (see .env.example).
+// Command vendor serves the vendor subgraph: vendor accounts and profiles
+// stored in MongoDB behind a Redis read-through cache. Configuration comes
+// from the environment (see .env.example).
 package main
 
 import (
@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/events/rabbitmq"
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/subgraphs/vendorsvc/service"
 )
@@ -21,6 +22,24 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	return httpserver.RunService(ctx, "vendor", cfg.HTTP, stdout, func(ctx context.Context, log *slog.Logger) (httpserver.Service, error) {
-		return service.Open(ctx, cfg, log)
+		svc, err := service.Open(ctx, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.AMQPURL == "" {
+			log.Warn("AMQP_URL is not set: vendor events wait in the vendor documents until a broker is configured")
+			return svc, nil
+		}
+		bus, err := rabbitmq.New(ctx, cfg.AMQPURL, rabbitmq.WithName("vendor"), rabbitmq.WithLogger(log))
+		if err != nil {
+			svc.Close()
+			return nil, err
+		}
+		if err := svc.Start(ctx, bus); err != nil {
+			_ = bus.Close()
+			svc.Close()
+			return nil, err
+		}
+		return httpserver.WithCloser(svc, func() { _ = bus.Close() }), nil
 	})
 }

@@ -3,12 +3,20 @@
 // signed URL is confirmed, and who may delete it. It knows nothing of
 // GraphQL or of the storage service behind its ports.
 //
-// Images are kept as uploaded, byte for byte: nothing is re-encoded or
-// thumbnailed. The accepted formats (JPEG, PNG, WebP) are what browsers and
-// the apps show directly; re-encoding JPEG loses quality, and Go has no
-// WebP encoder. Only each image's header is decoded (its type and
-// dimensions), never its pixels, so a small file that claims huge
-// dimensions costs nothing here. Size and dimensions are capped instead.
+// Images are not re-encoded or thumbnailed. The accepted formats (JPEG,
+// PNG, WebP) are what browsers and the apps show directly; re-encoding JPEG
+// loses quality, and Go has no WebP encoder. Only each image's header is
+// decoded (its type and dimensions), never its pixels, so a small file that
+// claims huge dimensions costs nothing here. Size and dimensions are capped
+// instead.
+//
+// What is stored is the upload less its metadata (StripMetadata): a phone's
+// photo carries the GPS position it was taken at in its EXIF, and an avatar
+// or a courier's photo must not tell where someone lives. The metadata
+// blocks are cut out of the file without decoding its pixels, which keeps
+// the no-re-encoding choice; the ICC colour profile stays. Uploads by
+// signed URL are stripped when confirmed: the confirmed object is written
+// from the stripped bytes, never copied from what the client PUT.
 package asset
 
 import (

@@ -148,17 +148,6 @@ func (o *memObjects) Open(_ context.Context, name string) (io.ReadCloser, int64,
 	return io.NopCloser(bytes.NewReader(obj.data)), int64(len(obj.data)), nil
 }
 
-func (o *memObjects) Copy(_ context.Context, src, dst, contentType string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	obj, ok := o.m[src]
-	if !ok {
-		return apperr.E(apperr.NotFound, "no object")
-	}
-	o.m[dst] = memObject{contentType, obj.data, o.now()}
-	return nil
-}
-
 func (o *memObjects) Delete(_ context.Context, name string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -210,24 +199,41 @@ func (s *fakeSigner) count() int {
 	return s.n
 }
 
-type recorder struct {
+// memOutbox records the events the service records, in order.
+type memOutbox struct {
 	mu       sync.Mutex
 	uploaded []asset.Asset
-	deleted  []asset.Deleted
+	deleted  []asset.Asset
+	notified int
+	fail     error // returned by every Record call when set
 }
 
-func (r *recorder) AssetUploaded(_ context.Context, a asset.Asset) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.uploaded = append(r.uploaded, a)
+var _ asset.Outbox = (*memOutbox)(nil)
+
+func (o *memOutbox) RecordUploaded(_ context.Context, a asset.Asset) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.fail != nil {
+		return o.fail
+	}
+	o.uploaded = append(o.uploaded, a)
 	return nil
 }
 
-func (r *recorder) AssetDeleted(_ context.Context, d asset.Deleted) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.deleted = append(r.deleted, d)
+func (o *memOutbox) RecordDeleted(_ context.Context, a asset.Asset) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.fail != nil {
+		return o.fail
+	}
+	o.deleted = append(o.deleted, a)
 	return nil
+}
+
+func (o *memOutbox) Notify() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.notified++
 }
 
 // clock is a settable time.
@@ -246,4 +252,11 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// data returns the bytes of object name (nil when missing).
+func (o *memObjects) data(name string) []byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.m[name].data
 }

@@ -35,8 +35,6 @@ type Objects interface {
 	Put(ctx context.Context, name, contentType string, data []byte) error
 	// Open reads an object and tells its size; NOT_FOUND when missing.
 	Open(ctx context.Context, name string) (io.ReadCloser, int64, error)
-	// Copy copies src to dst, setting dst's content type.
-	Copy(ctx context.Context, src, dst, contentType string) error
 	// Delete removes an object; a missing one is not an error.
 	Delete(ctx context.Context, name string) error
 	// List names the objects under prefix created before before.
@@ -50,19 +48,20 @@ type Signer interface {
 	SignedURL(object, method, contentType string, expires time.Time) (string, error)
 }
 
-// Publisher tells the other subgraphs what happened to assets.
-type Publisher interface {
-	// AssetUploaded: a new image may be referred to.
-	AssetUploaded(ctx context.Context, a Asset) error
-	// AssetDeleted: entities that show the image drop their reference.
-	AssetDeleted(ctx context.Context, d Deleted) error
-}
-
-// Deleted is the fact that an asset was deleted.
-type Deleted struct {
-	ID        string
-	OwnerID   string
-	Purpose   Purpose
-	DeletedBy string
-	At        time.Time
+// Outbox holds the events that tell the other subgraphs what happened to
+// assets until they are published. Storage gives no transaction over two
+// writes, so an event is recorded before the change it tells of and goes
+// out once the change is visible: an event whose change never happened is
+// never published, and one whose change did is never lost.
+type Outbox interface {
+	// RecordUploaded records cloudmanager.asset.uploaded for a, before a's
+	// metadata is created.
+	RecordUploaded(ctx context.Context, a Asset) error
+	// RecordDeleted records cloudmanager.asset.deleted for a, before a is
+	// deleted. While one is pending, recording it again keeps the first, so
+	// a retried delete tells of one deletion.
+	RecordDeleted(ctx context.Context, a Asset) error
+	// Notify says a recorded change was made, so its event goes out now
+	// rather than at the relay's next look. It never blocks.
+	Notify()
 }

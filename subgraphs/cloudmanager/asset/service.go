@@ -47,11 +47,11 @@ func (l Limits) withDefaults() Limits {
 
 // Deps are the service's ports.
 type Deps struct {
-	Store     Store
-	Objects   Objects
-	Signer    Signer
-	Publisher Publisher
-	Limits    Limits
+	Store   Store
+	Objects Objects
+	Signer  Signer
+	Outbox  Outbox
+	Limits  Limits
 	// Now is the clock (time.Now by default).
 	Now func() time.Time
 }
@@ -61,7 +61,7 @@ type Service struct {
 	store   Store
 	objects Objects
 	signer  Signer
-	events  Publisher
+	outbox  Outbox
 	limits  Limits
 	now     func() time.Time
 	urls    *urlCache
@@ -75,7 +75,7 @@ func NewService(deps Deps) *Service {
 	}
 	limits := deps.Limits.withDefaults()
 	return &Service{
-		store: deps.Store, objects: deps.Objects, signer: deps.Signer, events: deps.Publisher,
+		store: deps.Store, objects: deps.Objects, signer: deps.Signer, outbox: deps.Outbox,
 		limits: limits, now: now, urls: newURLCache(limits.URLCacheEntries),
 	}
 }
@@ -143,7 +143,7 @@ func (s *Service) Upload(ctx context.Context, c Caller, purpose Purpose, file io
 	case int64(len(data)) > s.limits.MaxBytes:
 		return Asset{}, s.tooLarge("file", size)
 	}
-	kind, err := Inspect(bytes.NewReader(data), "file")
+	kind, data, err := inspectAndStrip(data, "file")
 	if err != nil {
 		return Asset{}, err
 	}
@@ -158,14 +158,39 @@ func (s *Service) Upload(ctx context.Context, c Caller, purpose Purpose, file io
 	if err := s.objects.Put(ctx, a.Object(), a.ContentType, data); err != nil {
 		return Asset{}, fmt.Errorf("store image %s: %w", a.ID, err)
 	}
-	if err := s.store.Create(ctx, a); err != nil {
+	if err := s.create(ctx, a); err != nil {
 		// No object without its metadata: nothing could ever show or
 		// delete it.
 		_ = s.objects.Delete(context.WithoutCancel(ctx), a.Object())
 		return Asset{}, err
 	}
-	s.publishUploaded(ctx, a)
 	return a, nil
+}
+
+// inspectAndStrip checks that data is an image and removes its metadata.
+func inspectAndStrip(data []byte, field string) (Kind, []byte, error) {
+	kind, err := Inspect(bytes.NewReader(data), field)
+	if err != nil {
+		return Kind{}, nil, err
+	}
+	clean, err := StripMetadata(data, kind.ContentType, field)
+	if err != nil {
+		return Kind{}, nil, err
+	}
+	return kind, clean, nil
+}
+
+// create makes a visible with its uploaded event recorded first; the
+// outbox publishes it once a exists.
+func (s *Service) create(ctx context.Context, a Asset) error {
+	if err := s.outbox.RecordUploaded(ctx, a); err != nil {
+		return fmt.Errorf("record upload of %s: %w", a.ID, err)
+	}
+	if err := s.store.Create(ctx, a); err != nil {
+		return err
+	}
+	s.outbox.Notify()
+	return nil
 }
 
 func (s *Service) tooLarge(field string, size int64) error {
@@ -189,6 +214,10 @@ func (s *Service) Delete(ctx context.Context, c Caller, id string) error {
 	if c.ID == "" || (a.OwnerID != c.ID && !c.Admin) {
 		return apperr.E(apperr.Forbidden, "only the asset's owner or an admin may delete it")
 	}
+	// Recorded first, published once the metadata is gone.
+	if err := s.outbox.RecordDeleted(ctx, a); err != nil {
+		return fmt.Errorf("record deletion of %s: %w", id, err)
+	}
 	// The object goes first: should the metadata delete then fail, a retry
 	// finds the asset and completes; the other way round would leave an
 	// object nothing refers to.
@@ -199,10 +228,7 @@ func (s *Service) Delete(ctx context.Context, c Caller, id string) error {
 		return err
 	}
 	s.urls.drop(id)
-	// The asset is gone whether or not the event goes out, so the caller
-	// is not told otherwise; until the outbox exists a failure here is
-	// reported by the publisher.
-	_ = s.events.AssetDeleted(ctx, Deleted{ID: a.ID, OwnerID: a.OwnerID, Purpose: a.Purpose, DeletedBy: c.ID, At: s.now().UTC()})
+	s.outbox.Notify()
 	return nil
 }
 
@@ -229,7 +255,7 @@ func (s *Service) EnsureImage(ctx context.Context, id, owner string, purpose Pur
 	} else if apperr.CodeOf(err) != apperr.NotFound {
 		return Asset{}, false, err
 	}
-	kind, err := Inspect(bytes.NewReader(data), "file")
+	kind, data, err := inspectAndStrip(data, "file")
 	if err != nil {
 		return Asset{}, false, err
 	}
@@ -243,16 +269,10 @@ func (s *Service) EnsureImage(ctx context.Context, id, owner string, purpose Pur
 	if err := s.objects.Put(ctx, a.Object(), a.ContentType, data); err != nil {
 		return Asset{}, false, err
 	}
-	if err := s.store.Create(ctx, a); err != nil {
+	if err := s.create(ctx, a); err != nil {
 		return Asset{}, false, err
 	}
 	return a, true, nil
-}
-
-func (s *Service) publishUploaded(ctx context.Context, a Asset) {
-	// The image is stored and usable whether or not the event goes out;
-	// until the outbox exists a failure here is reported by the publisher.
-	_ = s.events.AssetUploaded(ctx, a)
 }
 
 // urlCache remembers signed URLs by asset id until they are too close to

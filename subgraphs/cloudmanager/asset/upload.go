@@ -18,9 +18,9 @@ import (
 //     to the declared content type.
 //  2. The client PUTs the bytes to that URL, straight to storage.
 //  3. ConfirmUpload reads what arrived. If it is an image of the declared
-//     type and size, it is copied to the asset's object, the asset becomes
-//     visible (READY) and the pending record and staging object are
-//     removed. Otherwise both are removed and the caller must start again.
+//     type and size, it is written without its metadata (see
+//     StripMetadata) to the asset's object, the asset becomes visible and
+//     the pending record and staging object are removed. Otherwise both are removed and the caller must start again.
 //
 // Confirmation happens once. The PUT URL names only the staging object, so
 // using it again after confirmation cannot touch the confirmed image: the
@@ -120,7 +120,7 @@ func (s *Service) ConfirmUpload(ctx context.Context, c Caller, id string) (Asset
 	if err != nil {
 		return Asset{}, err
 	}
-	kind, inspectErr := s.inspectUploaded(r, size, p)
+	kind, data, inspectErr := s.inspectUploaded(r, size, p)
 	r.Close()
 	if inspectErr != nil {
 		if _, ok := apperr.As(inspectErr); ok {
@@ -128,17 +128,19 @@ func (s *Service) ConfirmUpload(ctx context.Context, c Caller, id string) (Asset
 		}
 		return Asset{}, inspectErr
 	}
-	a, err := New(id, p.OwnerID, Image{Purpose: p.Purpose, ContentType: kind.ContentType, Bytes: size, Width: kind.Width, Height: kind.Height}, s.now())
+	a, err := New(id, p.OwnerID, Image{Purpose: p.Purpose, ContentType: kind.ContentType, Bytes: int64(len(data)), Width: kind.Width, Height: kind.Height}, s.now())
 	if err != nil {
 		s.discard(ctx, p)
 		return Asset{}, err
 	}
 	// Any failure from here leaves the pending upload as it was, so
-	// confirming again retries; the copy overwrites its own earlier try.
-	if err := s.objects.Copy(ctx, StagingName(id), a.Object(), a.ContentType); err != nil {
-		return Asset{}, fmt.Errorf("move upload %s: %w", id, err)
+	// confirming again retries. The object is written anew rather than
+	// copied, without the image's metadata; one already there can only be
+	// an earlier try's, with the same bytes.
+	if err := s.objects.Put(ctx, a.Object(), a.ContentType, data); err != nil && apperr.CodeOf(err) != apperr.Conflict {
+		return Asset{}, fmt.Errorf("store upload %s: %w", id, err)
 	}
-	if err := s.store.Create(ctx, a); err != nil {
+	if err := s.create(ctx, a); err != nil {
 		if apperr.CodeOf(err) == apperr.Conflict {
 			return Asset{}, alreadyConfirmed()
 		}
@@ -147,26 +149,30 @@ func (s *Service) ConfirmUpload(ctx context.Context, c Caller, id string) (Asset
 	// Best effort: the sweeper removes what is left if these fail.
 	_ = s.store.DeletePending(ctx, id)
 	_ = s.objects.Delete(ctx, StagingName(id))
-	s.publishUploaded(ctx, a)
 	return a, nil
 }
 
-// inspectUploaded checks the staging object against what p declared.
-func (s *Service) inspectUploaded(r io.Reader, size int64, p Pending) (Kind, error) {
+// inspectUploaded checks the staging object against what p declared and
+// returns the image without its metadata.
+func (s *Service) inspectUploaded(r io.Reader, size int64, p Pending) (Kind, []byte, error) {
 	if size != p.Bytes {
-		return Kind{}, apperr.Invalid("bytes", "%d bytes were uploaded, not the %d declared", size, p.Bytes)
+		return Kind{}, nil, apperr.Invalid("bytes", "%d bytes were uploaded, not the %d declared", size, p.Bytes)
 	}
-	kind, err := Inspect(io.LimitReader(r, size), "contentType")
+	raw, err := io.ReadAll(io.LimitReader(r, size))
+	if err != nil {
+		return Kind{}, nil, fmt.Errorf("read upload %s: %w", p.ID, err)
+	}
+	kind, data, err := inspectAndStrip(raw, "contentType")
 	if err != nil {
 		if e, ok := apperr.As(err); ok {
-			return Kind{}, apperr.Invalid("contentType", "the uploaded file %s", e.Message)
+			return Kind{}, nil, apperr.Invalid("contentType", "the uploaded file %s", e.Message)
 		}
-		return Kind{}, fmt.Errorf("read upload %s: %w", p.ID, err)
+		return Kind{}, nil, err
 	}
 	if kind.ContentType != p.ContentType {
-		return Kind{}, apperr.Invalid("contentType", "the uploaded bytes are %s, not the declared %s", kind.ContentType, p.ContentType)
+		return Kind{}, nil, apperr.Invalid("contentType", "the uploaded bytes are %s, not the declared %s", kind.ContentType, p.ContentType)
 	}
-	return kind, nil
+	return kind, data, nil
 }
 
 // notPending explains a confirmation of an id with no pending upload.

@@ -5,6 +5,7 @@
 //	pending/<id>.json           an upload by signed URL awaiting confirmation
 //	uploads/<id>                the bytes PUT for that upload
 //	<purpose>/<owner>/<id>      an image (asset.ObjectName)
+//	outbox/<id>/<n>-<verb>.json an event about the asset, until published (Outbox)
 package gcsstore
 
 import (
@@ -74,19 +75,21 @@ type assetDoc struct {
 // Create writes the object only if it does not exist yet: the condition is
 // checked by the storage service, so two creators cannot both win.
 func (s *Store) Create(ctx context.Context, a asset.Asset) error {
-	if err := s.createJSON(ctx, ObjectName(a.ID), toDoc(a)); err != nil {
+	if err := createJSON(ctx, s.bucket, ObjectName(a.ID), toDoc(a)); err != nil {
 		return err
 	}
 	s.cache.put(a)
 	return nil
 }
 
-func (s *Store) createJSON(ctx context.Context, name string, doc any) error {
+// createJSON writes doc as the object name only if it does not exist yet;
+// CONFLICT otherwise.
+func createJSON(ctx context.Context, bucket *storage.BucketHandle, name string, doc any) error {
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		return err
 	}
-	w := s.bucket.Object(name).If(storage.Conditions{DoesNotExist: true}).NewWriter(ctx)
+	w := bucket.Object(name).If(storage.Conditions{DoesNotExist: true}).NewWriter(ctx)
 	w.ContentType = "application/json"
 	w.ChunkSize = 0 // one request: the object is tiny
 	if _, err := w.Write(raw); err != nil {
@@ -109,8 +112,8 @@ func isPreconditionFailed(err error) bool {
 }
 
 // readJSON decodes the object name into v; NOT_FOUND when it is missing.
-func (s *Store) readJSON(ctx context.Context, name, what string, v any) error {
-	r, err := s.bucket.Object(name).NewReader(ctx)
+func readJSON(ctx context.Context, bucket *storage.BucketHandle, name, what string, v any) error {
+	r, err := bucket.Object(name).NewReader(ctx)
 	if errors.Is(err, storage.ErrObjectNotExist) {
 		return apperr.E(apperr.NotFound, "%s not found", what)
 	}
@@ -151,7 +154,7 @@ func (s *Store) ByID(ctx context.Context, id string) (asset.Asset, error) {
 
 func (s *Store) read(ctx context.Context, id string) (asset.Asset, error) {
 	var d assetDoc
-	if err := s.readJSON(ctx, ObjectName(id), "asset", &d); err != nil {
+	if err := readJSON(ctx, s.bucket, ObjectName(id), "asset", &d); err != nil {
 		return asset.Asset{}, err
 	}
 	return fromDoc(d), nil
@@ -173,7 +176,7 @@ type pendingDoc struct {
 }
 
 func (s *Store) CreatePending(ctx context.Context, p asset.Pending) error {
-	return s.createJSON(ctx, PendingName(p.ID), pendingDoc{
+	return createJSON(ctx, s.bucket, PendingName(p.ID), pendingDoc{
 		ID: p.ID, OwnerID: p.OwnerID, Purpose: string(p.Purpose), ContentType: p.ContentType,
 		Bytes: p.Bytes, CreatedAt: p.CreatedAt.UTC(), ExpiresAt: p.ExpiresAt.UTC(),
 	})
@@ -181,7 +184,7 @@ func (s *Store) CreatePending(ctx context.Context, p asset.Pending) error {
 
 func (s *Store) PendingByID(ctx context.Context, id string) (asset.Pending, error) {
 	var d pendingDoc
-	if err := s.readJSON(ctx, PendingName(id), "pending upload", &d); err != nil {
+	if err := readJSON(ctx, s.bucket, PendingName(id), "pending upload", &d); err != nil {
 		return asset.Pending{}, err
 	}
 	return fromPendingDoc(d), nil
@@ -209,7 +212,7 @@ func (s *Store) Pendings(ctx context.Context) ([]asset.Pending, error) {
 	var out []asset.Pending
 	for _, name := range names {
 		var d pendingDoc
-		err := s.readJSON(ctx, name, "pending upload", &d)
+		err := readJSON(ctx, s.bucket, name, "pending upload", &d)
 		if apperr.CodeOf(err) == apperr.NotFound {
 			continue // confirmed or removed since the listing
 		}

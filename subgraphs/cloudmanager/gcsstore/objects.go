@@ -56,19 +56,6 @@ func (o *Objects) Open(ctx context.Context, name string) (io.ReadCloser, int64, 
 	return r, r.Attrs.Size, nil
 }
 
-func (o *Objects) Copy(ctx context.Context, src, dst, contentType string) error {
-	c := o.bucket.Object(dst).CopierFrom(o.bucket.Object(src))
-	c.ContentType = contentType
-	c.CacheControl = cacheControl
-	if _, err := c.Run(ctx); err != nil {
-		if errors.Is(err, storage.ErrObjectNotExist) {
-			return apperr.E(apperr.NotFound, "object %s not found", src)
-		}
-		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
-	}
-	return nil
-}
-
 func (o *Objects) Delete(ctx context.Context, name string) error {
 	return deleteObject(ctx, o.bucket, name)
 }

@@ -3,19 +3,25 @@ package geocode
 import (
 	"context"
 	"strings"
+
+	"github.com/platterhq/platter/internal/demo"
 )
 
-// DemoAddresses are the dev seed's addresses and where they are. Dev mode
-// only: DemoUpstream answers these without a Google Maps key, so the demo
-// works offline, and nothing else.
-var DemoAddresses = map[string]Point{
-	"Piazza del Duomo 1, 20122 Milano, Italy":    {Lat: 45.4641, Lng: 9.1919}, // Trattoria Platter
-	"Corso Buenos Aires 10, 20124 Milano, Italy": {Lat: 45.4781, Lng: 9.2100}, // Green Bowl
-	"Via Torino 20, 20123 Milano, Italy":         {Lat: 45.4619, Lng: 9.1851}, // the demo customer
+// DemoAddresses are the dev seed's addresses (its vendors' and its
+// customer's) and where they are. Dev mode only: DemoUpstream answers these
+// without a Google Maps key, so the demo works offline, and nothing else.
+var DemoAddresses = demoAddresses()
+
+func demoAddresses() map[string]Point {
+	m := map[string]Point{demo.CustomerAddress: {Lat: 45.4619, Lng: 9.1851}}
+	for _, v := range demo.Vendors {
+		m[v.Address] = Point{Lat: v.Lat, Lng: v.Lng}
+	}
+	return m
 }
 
 // DemoUpstream answers DemoAddresses and passes every other address to
-// Next (NOT_CONFIGURED when Next is nil). Dev mode only.
+// Next (NotConfigured when Next is nil). Dev mode only.
 type DemoUpstream struct {
 	Next Upstream
 }
@@ -30,7 +36,7 @@ func (d DemoUpstream) Geocode(ctx context.Context, address string) (Result, erro
 		}
 	}
 	if d.Next == nil {
-		return Result{}, notConfigured("dev mode answers only the demo addresses without a key; set GOOGLE_MAPS_API_KEY for others")
+		return Result{}, NotConfigured("set GOOGLE_MAPS_API_KEY (without it dev mode knows the demo addresses only)")
 	}
 	return d.Next.Geocode(ctx, address)
 }

@@ -5,19 +5,11 @@ package geocode
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/platterhq/platter/internal/apperr"
-)
-
-// Error codes beyond the shared vocabulary: both say the service cannot
-// answer now, and neither is the caller's fault.
-const (
-	// NotConfigured: no upstream geocoder is configured (no API key).
-	NotConfigured apperr.Code = "NOT_CONFIGURED"
-	// UpstreamFailed: the upstream geocoder failed or refused the request.
-	UpstreamFailed apperr.Code = "UPSTREAM_FAILED"
 )
 
 // MaxAddressLength bounds an address; real ones are far shorter.
@@ -38,8 +30,9 @@ type Result struct {
 	PlaceID string
 }
 
-// Upstream resolves one address. It returns NOT_CONFIGURED when it cannot
-// resolve any (no key), UPSTREAM_FAILED when the geocoder fails.
+// Upstream resolves one address. It returns NotConfigured when it cannot
+// resolve any (no key), UpstreamFailed when the geocoder fails: both
+// UNAVAILABLE, told apart by IsNotConfigured.
 type Upstream interface {
 	Geocode(ctx context.Context, address string) (Result, error)
 }
@@ -62,23 +55,21 @@ type Service struct {
 	upstream Upstream
 	cache    Cache
 	quota    Quota
-	events   Publisher
 	ttl      time.Duration
 }
 
 // Deps are the service's ports; a nil Cache caches nothing.
 type Deps struct {
-	Upstream  Upstream
-	Cache     Cache
-	Quota     Quota
-	Publisher Publisher
+	Upstream Upstream
+	Cache    Cache
+	Quota    Quota
 	// CacheTTL is how long an answer is kept (default 24 hours).
 	CacheTTL time.Duration
 }
 
 // NewService returns the geocoding use cases over deps.
 func NewService(deps Deps) *Service {
-	s := &Service{upstream: deps.Upstream, cache: deps.Cache, quota: deps.Quota, events: deps.Publisher, ttl: deps.CacheTTL}
+	s := &Service{upstream: deps.Upstream, cache: deps.Cache, quota: deps.Quota, ttl: deps.CacheTTL}
 	if s.cache == nil {
 		s.cache = noCache{}
 	}
@@ -134,19 +125,36 @@ type noCache struct{}
 func (noCache) Get(context.Context, string) (Result, bool)         { return Result{}, false }
 func (noCache) Set(context.Context, string, Result, time.Duration) {}
 
-// notConfigured is the error of a service with no geocoder.
-func notConfigured(detail string) error {
-	msg := "geocoding is not configured"
-	if detail != "" {
-		msg += ": " + detail
-	}
-	return apperr.E(NotConfigured, "%s", msg)
+// NotConfigured is the UNAVAILABLE error of a deployment with no geocoder;
+// todo says how to configure one. Unlike an upstream failure it lasts until
+// the configuration changes, so a request is answered, not retried.
+func NotConfigured(todo string) error {
+	return &notConfiguredError{apperr.E(apperr.Unavailable, "geocoding is not configured: %s", todo)}
 }
 
-// NotConfiguredUpstream answers every address with NOT_CONFIGURED: the
+// IsNotConfigured reports whether err is a NotConfigured error.
+func IsNotConfigured(err error) bool {
+	var e *notConfiguredError
+	return errors.As(err, &e)
+}
+
+type notConfiguredError struct{ err *apperr.Error }
+
+func (e *notConfiguredError) Error() string { return e.err.Error() }
+func (e *notConfiguredError) Unwrap() error { return e.err }
+
+// UpstreamFailed is the UNAVAILABLE error of a geocoder that failed or
+// refused a request; why is shown to the caller, cause only logged.
+func UpstreamFailed(why string, cause error) error {
+	e := apperr.E(apperr.Unavailable, "the geocoding service failed: %s", why)
+	e.Err = cause
+	return e
+}
+
+// NotConfiguredUpstream answers every address with NotConfigured: the
 // service runs without a Google Maps key.
 type NotConfiguredUpstream struct{}
 
 func (NotConfiguredUpstream) Geocode(context.Context, string) (Result, error) {
-	return Result{}, notConfigured("set GOOGLE_MAPS_API_KEY")
+	return Result{}, NotConfigured("set GOOGLE_MAPS_API_KEY")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/geocode"
 )
 
@@ -53,33 +54,20 @@ func (c *memCache) Set(_ context.Context, a string, r geocode.Result, ttl time.D
 	c.m[a], c.ttl = r, ttl
 }
 
-type answers struct {
-	mu  sync.Mutex
-	got []geocode.Answer
-}
-
-func (a *answers) AddressGeocoded(_ context.Context, ans geocode.Answer) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.got = append(a.got, ans)
-	return nil
-}
-
 var milan = geocode.Point{Lat: 45.46, Lng: 9.19}
 
-func newService(up geocode.Upstream, limit int) (*geocode.Service, *memCache, *answers) {
+func newService(up geocode.Upstream, limit int) (*geocode.Service, *memCache) {
 	cache := &memCache{m: map[string]geocode.Result{}}
-	ans := &answers{}
 	return geocode.NewService(geocode.Deps{
-		Upstream: up, Cache: cache, Publisher: ans, CacheTTL: time.Hour,
+		Upstream: up, Cache: cache, CacheTTL: time.Hour,
 		Quota: &geocode.LocalQuota{Limit: limit, Window: time.Minute},
-	}), cache, ans
+	}), cache
 }
 
 func TestGeocodeCachesAnswers(t *testing.T) {
 	ctx := context.Background()
 	up := &countingUpstream{known: map[string]geocode.Point{"via roma 1, milano": milan}}
-	svc, cache, _ := newService(up, 100)
+	svc, cache := newService(up, 100)
 	r, err := svc.Geocode(ctx, "u1", "  Via Roma 1,   MILANO ")
 	if err != nil || !r.Found || r.Point != milan {
 		t.Fatalf("first: %+v %v", r, err)
@@ -106,7 +94,7 @@ func TestGeocodeCachesAnswers(t *testing.T) {
 func TestGeocodeRefusals(t *testing.T) {
 	ctx := context.Background()
 	up := &countingUpstream{}
-	svc, _, _ := newService(up, 100)
+	svc, _ := newService(up, 100)
 	for _, addr := range []string{"", "   \t\n", strings.Repeat("a", geocode.MaxAddressLength+1)} {
 		_, err := svc.Geocode(ctx, "u1", addr)
 		if e, ok := apperr.As(err); !ok || e.Code != apperr.InvalidInput || e.Field != "address" {
@@ -117,13 +105,14 @@ func TestGeocodeRefusals(t *testing.T) {
 		t.Fatal("invalid addresses reached the upstream")
 	}
 
-	up.err = apperr.E(geocode.UpstreamFailed, "down")
-	if _, err := svc.Geocode(ctx, "u1", "x"); apperr.CodeOf(err) != geocode.UpstreamFailed {
+	up.err = geocode.UpstreamFailed("down", errors.New("boom"))
+	_, err := svc.Geocode(ctx, "u1", "x")
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.Unavailable || e.Message != "the geocoding service failed: down" || geocode.IsNotConfigured(err) {
 		t.Fatalf("upstream failure: %v", err)
 	}
-	notConf, _, _ := newService(geocode.NotConfiguredUpstream{}, 100)
-	_, err := notConf.Geocode(ctx, "u1", "Via Roma 1")
-	if apperr.CodeOf(err) != geocode.NotConfigured || !strings.Contains(err.Error(), "geocoding is not configured") {
+	notConf, _ := newService(geocode.NotConfiguredUpstream{}, 100)
+	_, err = notConf.Geocode(ctx, "u1", "Via Roma 1")
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.Unavailable || e.Message != "geocoding is not configured: set GOOGLE_MAPS_API_KEY" || !geocode.IsNotConfigured(err) {
 		t.Fatalf("not configured: %v", err)
 	}
 }
@@ -150,7 +139,7 @@ func TestQuotaIsPerCaller(t *testing.T) {
 	}
 
 	up := &countingUpstream{known: map[string]geocode.Point{"x": milan}}
-	svc, _, _ := newService(up, 2)
+	svc, _ := newService(up, 2)
 	for range 2 {
 		if _, err := svc.Geocode(ctx, "u1", "x"); err != nil {
 			t.Fatal(err)
@@ -171,7 +160,7 @@ func TestDemoUpstream(t *testing.T) {
 		}
 	}
 	_, err := demo.Geocode(ctx, "1600 Amphitheatre Parkway, Mountain View")
-	if apperr.CodeOf(err) != geocode.NotConfigured || !strings.Contains(err.Error(), "GOOGLE_MAPS_API_KEY") {
+	if apperr.CodeOf(err) != apperr.Unavailable || !geocode.IsNotConfigured(err) || !strings.Contains(err.Error(), "GOOGLE_MAPS_API_KEY") {
 		t.Fatalf("a real address without a key: %v", err)
 	}
 	up := &countingUpstream{known: map[string]geocode.Point{"elsewhere": milan}}
@@ -181,37 +170,57 @@ func TestDemoUpstream(t *testing.T) {
 	}
 }
 
+func TestDemoAddressesAreTheSeeds(t *testing.T) {
+	if p := geocode.DemoAddresses[demo.CustomerAddress]; p != (geocode.Point{Lat: 45.4619, Lng: 9.1851}) {
+		t.Fatalf("demo customer address at %+v", p)
+	}
+	for _, v := range demo.Vendors {
+		if p := geocode.DemoAddresses[v.Address]; p != (geocode.Point{Lat: v.Lat, Lng: v.Lng}) {
+			t.Fatalf("%s at %+v, the seed says %v,%v", v.Name, p, v.Lat, v.Lng)
+		}
+	}
+	if len(geocode.DemoAddresses) != len(demo.Vendors)+1 {
+		t.Fatalf("%d demo addresses", len(geocode.DemoAddresses))
+	}
+}
+
 func TestAnswerRequest(t *testing.T) {
 	ctx := context.Background()
 	up := &countingUpstream{known: map[string]geocode.Point{"via roma 1": milan}}
-	svc, _, ans := newService(up, 1)
+	svc, _ := newService(up, 1)
 	reqs := []geocode.Request{
-		{SubjectID: "addr-1", Address: "Via Roma 1"},
-		{SubjectID: "addr-2", Address: "Nowhere"},
-		{SubjectID: "addr-3", Address: ""},
-		{SubjectID: "addr-4", Address: "Via Roma 1"}, // no caller quota applies
+		{Requester: "customer", SubjectID: "cust-1", AddressID: "addr-1", Address: "Via Roma 1"},
+		{Requester: "vendor", SubjectID: "vendor-1", Address: "Nowhere"},
+		{Requester: "customer", SubjectID: "cust-1", AddressID: "addr-3", Address: ""},
+		{Requester: "customer", SubjectID: "cust-2", AddressID: "addr-4", Address: "Via Roma 1"}, // no caller quota applies
 	}
+	var got []geocode.Answer
 	for _, r := range reqs {
-		if err := svc.AnswerRequest(ctx, r); err != nil {
+		a, err := svc.AnswerRequest(ctx, r)
+		if err != nil {
 			t.Fatal(err)
 		}
+		if a.Request != r {
+			t.Fatalf("answer to %+v names %+v", r, a.Request)
+		}
+		got = append(got, a)
 	}
-	got := ans.got
-	if len(got) != 4 || !got[0].Found || got[0].Point != milan || got[0].SubjectID != "addr-1" ||
+	if !got[0].Found || got[0].Point != milan || got[0].Reason != "" ||
 		got[1].Found || got[1].Reason == "" || got[2].Found || !strings.Contains(got[2].Reason, "address") || !got[3].Found {
 		t.Fatalf("answers %+v", got)
 	}
-
-	notConf, _, ans2 := newService(geocode.NotConfiguredUpstream{}, 1)
-	if err := notConf.AnswerRequest(ctx, geocode.Request{SubjectID: "a", Address: "x"}); err != nil {
-		t.Fatal(err)
+	if up.calls != 2 {
+		t.Fatalf("upstream called %d times, want 2 (the repeat from the cache)", up.calls)
 	}
-	if len(ans2.got) != 1 || ans2.got[0].Found || !strings.Contains(ans2.got[0].Reason, "not configured") {
-		t.Fatalf("not configured answer %+v", ans2.got)
+
+	notConf, _ := newService(geocode.NotConfiguredUpstream{}, 1)
+	a, err := notConf.AnswerRequest(ctx, geocode.Request{SubjectID: "a", Address: "x"})
+	if err != nil || a.Found || !strings.Contains(a.Reason, "not configured") {
+		t.Fatalf("not configured answer %+v %v", a, err)
 	}
 	// An upstream failure is returned, so the request is tried again.
-	up.err = errors.New("boom")
-	if err := svc.AnswerRequest(ctx, geocode.Request{SubjectID: "a", Address: "somewhere new"}); err == nil {
+	up.err = geocode.UpstreamFailed("down", errors.New("boom"))
+	if _, err := svc.AnswerRequest(ctx, geocode.Request{SubjectID: "a", Address: "somewhere new"}); err == nil {
 		t.Fatal("an upstream failure was swallowed")
 	}
 }

@@ -63,26 +63,26 @@ func (g *Geocoder) Geocode(ctx context.Context, address string) (geocode.Result,
 }
 
 // classify maps the client's errors, which are plain strings
-// ("maps: REQUEST_DENIED - ...") or transport and JSON errors, to codes.
+// ("maps: REQUEST_DENIED - ...") or transport and JSON errors, to clear
+// ones: UNAVAILABLE for the geocoder's failures, INVALID_INPUT for an
+// address it cannot read.
 func classify(ctx context.Context, err error) error {
 	msg := err.Error()
-	var e *apperr.Error
 	switch {
 	case strings.HasPrefix(msg, "maps: INVALID_REQUEST"):
-		e = apperr.Invalid("address", "the geocoder cannot read this address")
+		e := apperr.Invalid("address", "the geocoder cannot read this address")
+		e.Err = err
+		return e
 	case strings.HasPrefix(msg, "maps: REQUEST_DENIED"):
-		e = apperr.E(geocode.UpstreamFailed, "the geocoder refused the request: check GOOGLE_MAPS_API_KEY and that the Geocoding API is enabled for it")
+		return geocode.UpstreamFailed("it refused the request: check GOOGLE_MAPS_API_KEY and that the Geocoding API is enabled for it", err)
 	case strings.HasPrefix(msg, "maps: OVER_QUERY_LIMIT"), strings.HasPrefix(msg, "maps: OVER_DAILY_LIMIT"):
-		e = apperr.E(geocode.UpstreamFailed, "the geocoder's quota is used up; try again later")
+		return geocode.UpstreamFailed("its quota is used up; try again later", err)
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		e = apperr.E(geocode.UpstreamFailed, "the geocoder did not answer within %s", Timeout)
+		return geocode.UpstreamFailed(fmt.Sprintf("no answer within %s; try again later", Timeout), err)
 	case ctx.Err() != nil:
 		return err // the caller gave up
-	default:
-		e = apperr.E(geocode.UpstreamFailed, "the geocoder failed; try again later")
 	}
-	e.Err = err
-	return e
+	return geocode.UpstreamFailed("it answered with an error; try again later", err)
 }
 
 // statusCheck turns an HTTP error status without a JSON body into an error

@@ -40,11 +40,11 @@ func TestGeocoderFailuresAreClear(t *testing.T) {
 		code  apperr.Code
 		says  string
 	}{
-		{"wrong key", "wrong", func(*geocodetest.Server) {}, geocode.UpstreamFailed, "GOOGLE_MAPS_API_KEY"},
-		{"over quota", "k", func(s *geocodetest.Server) { s.FailWithStatus("OVER_QUERY_LIMIT") }, geocode.UpstreamFailed, "quota"},
+		{"wrong key", "wrong", func(*geocodetest.Server) {}, apperr.Unavailable, "GOOGLE_MAPS_API_KEY"},
+		{"over quota", "k", func(s *geocodetest.Server) { s.FailWithStatus("OVER_QUERY_LIMIT") }, apperr.Unavailable, "quota"},
 		{"invalid request", "k", func(s *geocodetest.Server) { s.FailWithStatus("INVALID_REQUEST") }, apperr.InvalidInput, "cannot read"},
-		{"unknown error", "k", func(s *geocodetest.Server) { s.FailWithStatus("UNKNOWN_ERROR") }, geocode.UpstreamFailed, "try again"},
-		{"HTTP 500 with HTML", "k", func(s *geocodetest.Server) { s.FailWithHTTP500() }, geocode.UpstreamFailed, "try again"},
+		{"unknown error", "k", func(s *geocodetest.Server) { s.FailWithStatus("UNKNOWN_ERROR") }, apperr.Unavailable, "try again"},
+		{"HTTP 500 with HTML", "k", func(s *geocodetest.Server) { s.FailWithHTTP500() }, apperr.Unavailable, "try again"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,7 +56,7 @@ func TestGeocoderFailuresAreClear(t *testing.T) {
 			}
 			_, err = g.Geocode(ctx, "a")
 			e, ok := apperr.As(err)
-			if !ok || e.Code != tc.code || !strings.Contains(e.Message, tc.says) {
+			if !ok || e.Code != tc.code || !strings.Contains(e.Message, tc.says) || (tc.code == apperr.Unavailable && !strings.HasPrefix(e.Message, "the geocoding service failed: ")) {
 				t.Fatalf("got %v, want %s saying %q", err, tc.code, tc.says)
 			}
 		})
@@ -64,7 +64,7 @@ func TestGeocoderFailuresAreClear(t *testing.T) {
 
 	// Nothing listening at all.
 	g, _ := googlemaps.New("k", "http://127.0.0.1:1")
-	if _, err := g.Geocode(ctx, "a"); apperr.CodeOf(err) != geocode.UpstreamFailed {
+	if _, err := g.Geocode(ctx, "a"); apperr.CodeOf(err) != apperr.Unavailable {
 		t.Fatalf("unreachable: %v", err)
 	}
 }

@@ -480,8 +480,9 @@ enum AssetPurpose {
 
 """
 An uploaded image: a JPEG, PNG or WebP file checked from its bytes, kept
-as uploaded. Other subgraphs store asset ids only and let this one resolve
-them. Only confirmed images are assets: an upload by signed URL becomes one
+as uploaded less its metadata (EXIF with any GPS position, XMP, IPTC,
+comments; the colour profile stays). Other subgraphs store asset ids only
+and let this one resolve them. Only confirmed images are assets: an upload by signed URL becomes one
 when confirmImageUpload accepts it.
 """
 type Asset @key(fields: "id") {
@@ -491,7 +492,7 @@ type Asset @key(fields: "id") {
   ownerId: ID!
   "image/jpeg, image/png or image/webp, as read from the bytes."
   contentType: String!
-  "Size in bytes."
+  "Size in bytes, as stored (without the metadata removed from the upload)."
   bytes: Int!
   "Width in pixels."
   width: Int!
@@ -538,9 +539,9 @@ type Query {
   asset(id: ID!): Asset
   """
   Where an address is: null when no place matches. Any signed-in caller,
-  within a quota per caller (RATE_LIMITED beyond it). Errors NOT_CONFIGURED
-  when the service has no geocoding key, UPSTREAM_FAILED when the geocoder
-  fails.
+  within a quota per caller (RATE_LIMITED beyond it). UNAVAILABLE when the
+  service has no geocoding key ("geocoding is not configured: ...") or the
+  geocoder fails ("the geocoding service failed: ...").
   """
   geocode(address: String!): GeoPoint @auth
 }

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -91,6 +92,129 @@ func WebPHeader(w, h int) []byte {
 	_ = binary.Write(&b, binary.LittleEndian, uint32(len(payload)))
 	b.Write(payload)
 	return b.Bytes()
+}
+
+// GPSIFD is the EXIF GPS block that the *WithMetadata images carry: north
+// 45°27'43", east 9°11'11" (Milan). A stripped image holds none of it.
+var GPSIFD = gpsIFD()
+
+// gpsIFD encodes, little-endian, an IFD of GPSLatitudeRef, GPSLatitude,
+// GPSLongitudeRef and GPSLongitude, its rationals following it. It is
+// placed at offset 26 of its TIFF block.
+func gpsIFD() []byte {
+	const at = 26
+	var b bytes.Buffer
+	le := func(vs ...any) {
+		for _, v := range vs {
+			_ = binary.Write(&b, binary.LittleEndian, v)
+		}
+	}
+	le(uint16(4))
+	rationals := at + 2 + 4*12 + 4
+	le(uint16(1), uint16(2), uint32(2), [4]byte{'N'})         // GPSLatitudeRef: ASCII "N"
+	le(uint16(2), uint16(5), uint32(3), uint32(rationals))    // GPSLatitude: 3 RATIONALs
+	le(uint16(3), uint16(2), uint32(2), [4]byte{'E'})         // GPSLongitudeRef
+	le(uint16(4), uint16(5), uint32(3), uint32(rationals+24)) // GPSLongitude
+	le(uint32(0))                                             // no next IFD
+	le([]uint32{45, 1, 27, 1, 43, 1, 9, 1, 11, 1, 11, 1})     // the degrees, minutes, seconds
+	return b.Bytes()
+}
+
+// exifTIFF is a TIFF block whose IFD0 points to GPSIFD, as cameras write.
+func exifTIFF() []byte {
+	var b bytes.Buffer
+	le := func(vs ...any) {
+		for _, v := range vs {
+			_ = binary.Write(&b, binary.LittleEndian, v)
+		}
+	}
+	b.WriteString("II*\x00")
+	le(uint32(8))                                        // IFD0 at 8
+	le(uint16(1))                                        // one entry:
+	le(uint16(0x8825), uint16(4), uint32(1), uint32(26)) // GPSInfo: the GPS IFD at 26
+	le(uint32(0))
+	b.Write(GPSIFD)
+	return b.Bytes()
+}
+
+// ICCProfile stands for an ICC colour profile: strippers must keep it.
+var ICCProfile = []byte("platter test ICC profile: keep me")
+
+// JPEGWithMetadata returns JPEG(w, h) as a phone would save it: an EXIF
+// APP1 segment with a GPS position, an XMP APP1, a Photoshop/IPTC APP13, a
+// comment, an ICC profile (APP2) and, after the image's end, a second
+// image as multi-picture files append.
+func JPEGWithMetadata(tb testing.TB, w, h int) []byte {
+	tb.Helper()
+	plain := JPEG(tb, w, h)
+	segment := func(marker byte, payload []byte) []byte {
+		seg := []byte{0xFF, marker, 0, 0}
+		binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
+		return append(seg, payload...)
+	}
+	var b bytes.Buffer
+	b.Write(plain[:2]) // SOI
+	b.Write(segment(0xE1, append([]byte("Exif\x00\x00"), exifTIFF()...)))
+	b.Write(segment(0xE2, append([]byte("ICC_PROFILE\x00\x01\x01"), ICCProfile...)))
+	b.Write(segment(0xE1, []byte("http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta><exif:GPSLatitude>45,27.7N</exif:GPSLatitude></x:xmpmeta>")))
+	b.Write(segment(0xED, []byte("Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x00")))
+	b.Write(segment(0xFE, []byte("shot at home")))
+	b.Write(plain[2:])
+	b.Write(segment(0xE1, append([]byte("Exif\x00\x00"), exifTIFF()...))) // the appended image's EXIF
+	return b.Bytes()
+}
+
+// pngChunk encodes one PNG chunk with its CRC.
+func pngChunk(typ string, data []byte) []byte {
+	c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	c = append(c, typ...)
+	c = append(c, data...)
+	return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
+}
+
+// PNGWithMetadata returns PNG(w, h) with an ICC profile (iCCP), EXIF with
+// a GPS position (eXIf) and text chunks (tEXt, zTXt, iTXt).
+func PNGWithMetadata(tb testing.TB, w, h int) []byte {
+	tb.Helper()
+	plain := PNG(tb, w, h)
+	const ihdrEnd = 8 + 12 + 13
+	iend := len(plain) - 12
+	var b bytes.Buffer
+	b.Write(plain[:ihdrEnd])
+	b.Write(pngChunk("iCCP", append([]byte("test\x00\x00"), ICCProfile...)))
+	b.Write(pngChunk("eXIf", exifTIFF()))
+	b.Write(pngChunk("tEXt", []byte("Comment\x00shot at home")))
+	b.Write(plain[ihdrEnd:iend])
+	b.Write(pngChunk("zTXt", []byte("Author\x00\x00x\x9c\x03\x00\x00\x00\x00\x01")))
+	b.Write(pngChunk("iTXt", []byte("XML:com.adobe.xmp\x00\x00\x00\x00\x00<exif:GPSLatitude>45,27.7N</exif:GPSLatitude>")))
+	b.Write(plain[iend:])
+	return b.Bytes()
+}
+
+// WebPWithMetadata returns the 1×1 WebP in the extended format with an
+// ICC profile, EXIF with a GPS position and XMP, its VP8X header flagging
+// all three.
+func WebPWithMetadata() []byte {
+	chunk := func(fourCC string, data []byte) []byte {
+		c := append([]byte(fourCC), binary.LittleEndian.AppendUint32(nil, uint32(len(data)))...)
+		c = append(c, data...)
+		if len(data)%2 == 1 {
+			c = append(c, 0)
+		}
+		return c
+	}
+	// VP8X: flags (ICC 0x20, EXIF 0x08, XMP 0x04), 3 reserved bytes, then
+	// the canvas width and height less one, 24 bits each.
+	vp8x := []byte{0x20 | 0x08 | 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	var body bytes.Buffer
+	body.WriteString("WEBP")
+	body.Write(chunk("VP8X", vp8x))
+	body.Write(chunk("ICCP", ICCProfile))
+	body.Write(WebP[12:]) // the VP8L chunk
+	body.Write(chunk("EXIF", exifTIFF()))
+	body.Write(chunk("XMP ", []byte("<x:xmpmeta><exif:GPSLatitude>45,27.7N</exif:GPSLatitude></x:xmpmeta>")))
+	out := append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(body.Len()))...)
+	return append(out, body.Bytes()...)
 }
 
 // File is one file of a multipart request.

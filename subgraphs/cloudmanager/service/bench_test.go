@@ -21,12 +21,6 @@ import (
 	"github.com/platterhq/platter/subgraphs/cloudmanager/mediatest"
 )
 
-// nopEvents publishes nothing.
-type nopEvents struct{}
-
-func (nopEvents) AssetUploaded(context.Context, asset.Asset) error  { return nil }
-func (nopEvents) AssetDeleted(context.Context, asset.Deleted) error { return nil }
-
 // BenchmarkEntityURLs resolves 100 assets with their signed URLs in one
 // _entities call through the subgraph's handler and prints signed URLs/s:
 // "fresh" signs every URL (the first time a list is shown), "reused" is
@@ -51,7 +45,7 @@ func BenchmarkEntityURLs(b *testing.B) {
 	}
 	fresh := asset.NewService(asset.Deps{
 		Store: gcsstore.New(bucket), Objects: gcsstore.NewObjects(bucket), Signer: signer.ForBucket(bucket, e.emu.URL()),
-		Publisher: nopEvents{}, Limits: asset.Limits{URLCacheEntries: -1},
+		Outbox: gcsstore.NewOutbox(bucket, gcsstore.OutboxOptions{}), Limits: asset.Limits{URLCacheEntries: -1},
 	})
 	keys, err := auth.LoadKeySet("", e.keys.PublicPEM)
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package service wires the cloudmanager subgraph: image bucket, URL
-// signing, asset rules, geocoding and GraphQL handler. The binary and the
-// all-in-one launcher both open it.
+// signing, asset rules, geocoding, events and GraphQL handler. The binary
+// and the all-in-one launcher both open it.
 package service
 
 import (
@@ -16,10 +16,12 @@ import (
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/blob"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/internal/gqlsrv"
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/storage/redisdb"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/asset"
+	"github.com/platterhq/platter/subgraphs/cloudmanager/consumers"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/gcsstore"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/geocode"
 	"github.com/platterhq/platter/subgraphs/cloudmanager/georedis"
@@ -44,7 +46,13 @@ type Service struct {
 	Assets       *asset.Service
 	Geocoder     *geocode.Service
 	signer       *blob.Signer
+	outbox       *gcsstore.Outbox
+	log          *slog.Logger
 	close        func()
+
+	mu      sync.Mutex
+	stop    []context.CancelFunc // what Start started
+	running sync.WaitGroup
 }
 
 // Open connects to the bucket and Redis, checks the bucket answers, loads
@@ -76,16 +84,16 @@ func Open(ctx context.Context, cfg config.Cloudmanager, log *slog.Logger) (*Serv
 		closeAll()
 		return nil, fmt.Errorf("GCS_BUCKET %q: %w", cfg.GCSBucket, err)
 	}
-	events := logEvents{log: log}
+	outbox := gcsstore.NewOutbox(bucket, gcsstore.OutboxOptions{Logger: log})
 	assets := asset.NewService(asset.Deps{
-		Store:     store,
-		Objects:   gcsstore.NewObjects(bucket),
-		Signer:    signer.ForBucket(bucket, cfg.GCSEndpoint),
-		Publisher: events,
-		Limits:    asset.Limits{MaxBytes: cfg.AssetMaxBytes, URLTTL: cfg.AssetURLTTL, UploadURLTTL: cfg.AssetUploadURLTTL},
+		Store:   store,
+		Objects: gcsstore.NewObjects(bucket),
+		Signer:  signer.ForBucket(bucket, cfg.GCSEndpoint),
+		Outbox:  outbox,
+		Limits:  asset.Limits{MaxBytes: cfg.AssetMaxBytes, URLTTL: cfg.AssetURLTTL, UploadURLTTL: cfg.AssetUploadURLTTL},
 	})
 
-	geocoder, checks, closeRedis, err := openGeocoder(ctx, cfg, events, log)
+	geocoder, checks, closeRedis, err := openGeocoder(ctx, cfg, log)
 	if err != nil {
 		closeAll()
 		return nil, err
@@ -106,13 +114,45 @@ func Open(ctx context.Context, cfg config.Cloudmanager, log *slog.Logger) (*Serv
 	sweeping.Go(func() { sweep(sweepCtx, assets, log) })
 	closers = append(closers, func() { stopSweeping(); sweeping.Wait() })
 
-	return &Service{Handler: h, Assets: assets, Geocoder: geocoder, signer: signer, close: closeAll}, nil
+	return &Service{Handler: h, Assets: assets, Geocoder: geocoder, signer: signer, outbox: outbox, log: log, close: closeAll}, nil
 }
 
 var _ httpserver.Service = (*Service)(nil)
 
-// Close stops the sweeper and releases the storage and Redis clients.
-func (s *Service) Close() { s.close() }
+// Start publishes the asset events the outbox holds, and every new one, on
+// bus, and answers geocoding requests from bus (subscribed as
+// consumers.Subscriber), until ctx ends or Close.
+func (s *Service) Start(ctx context.Context, bus events.Bus) error {
+	ctx, cancel := context.WithCancel(ctx)
+	if err := consumers.Subscribe(ctx, bus, s.Geocoder); err != nil {
+		cancel()
+		return fmt.Errorf("subscribe cloudmanager consumers: %w", err)
+	}
+	s.mu.Lock()
+	s.stop = append(s.stop, cancel)
+	s.mu.Unlock()
+	s.running.Go(func() {
+		if err := s.outbox.Run(ctx, bus); err != nil {
+			s.log.ErrorContext(ctx, "outbox relay stopped", "error", err.Error())
+		}
+	})
+	return nil
+}
+
+// OutboxPending counts the asset events not published yet.
+func (s *Service) OutboxPending(ctx context.Context) (int, error) { return s.outbox.Pending(ctx) }
+
+// Close stops what Start started and waits for it, then stops the sweeper
+// and releases the storage and Redis clients.
+func (s *Service) Close() {
+	s.mu.Lock()
+	for _, stop := range s.stop {
+		stop()
+	}
+	s.mu.Unlock()
+	s.running.Wait()
+	s.close()
+}
 
 // SigningKeys are the keys that verify the URLs the service signs, by
 // service account: for tests, and for an emulator told to check them.
@@ -146,7 +186,7 @@ func loadSigner(ctx context.Context, cfg config.Cloudmanager, log *slog.Logger) 
 // openGeocoder builds geocoding: Google Maps when a key is configured (the
 // demo table in front of it in dev mode), Redis for the cache and quota
 // when configured.
-func openGeocoder(ctx context.Context, cfg config.Cloudmanager, events geocode.Publisher, log *slog.Logger) (*geocode.Service, []httpserver.Check, func(), error) {
+func openGeocoder(ctx context.Context, cfg config.Cloudmanager, log *slog.Logger) (*geocode.Service, []httpserver.Check, func(), error) {
 	var upstream geocode.Upstream = geocode.NotConfiguredUpstream{}
 	if cfg.GoogleMapsAPIKey != "" {
 		g, err := googlemaps.New(cfg.GoogleMapsAPIKey, cfg.GoogleMapsBaseURL)
@@ -155,7 +195,7 @@ func openGeocoder(ctx context.Context, cfg config.Cloudmanager, events geocode.P
 		}
 		upstream = g
 	} else {
-		log.WarnContext(ctx, "geocoding is not configured: geocode answers NOT_CONFIGURED until GOOGLE_MAPS_API_KEY is set")
+		log.WarnContext(ctx, "geocoding is not configured: geocode answers UNAVAILABLE, and geocoding requests are answered not found, until GOOGLE_MAPS_API_KEY is set")
 	}
 	if cfg.DemoGeocoder {
 		demo := geocode.DemoUpstream{}
@@ -165,7 +205,7 @@ func openGeocoder(ctx context.Context, cfg config.Cloudmanager, events geocode.P
 		upstream = demo
 	}
 	deps := geocode.Deps{
-		Upstream: upstream, Publisher: events, CacheTTL: cfg.GeocodeCacheTTL,
+		Upstream: upstream, CacheTTL: cfg.GeocodeCacheTTL,
 		Quota: &geocode.LocalQuota{Limit: cfg.GeocodeQuota, Window: time.Minute},
 	}
 	if cfg.RedisURL == "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/blob"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/demo"
 	"github.com/platterhq/platter/internal/gqltest"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/testenv"
@@ -91,7 +92,8 @@ func (e env) client(token string) gqltest.Client {
 
 func (e env) token(subject string, roles ...auth.Role) string { return e.keys.Token(subject, roles...) }
 
-// objects lists every object in the bucket.
+// objects lists every object in the bucket but the outbox's records (the
+// events tests look at those).
 func (e env) objects(t testing.TB) []string {
 	t.Helper()
 	var names []string
@@ -101,7 +103,9 @@ func (e env) objects(t testing.TB) []string {
 		if err != nil {
 			break
 		}
-		names = append(names, attrs.Name)
+		if !strings.HasPrefix(attrs.Name, "outbox/") {
+			names = append(names, attrs.Name)
+		}
 	}
 	return names
 }
@@ -441,32 +445,60 @@ func seedAssets(t testing.TB, e env, n int) []string {
 	return ids
 }
 
+// Every demo vendor has its logo and every demo dish its image, under the
+// ids the other seeds use, owned by the vendor; each opens from its URL.
 func TestSeededImagesOpen(t *testing.T) {
 	e := seeded(t)
-	reps := entityReps([]string{service.DemoVendorLogoID, service.DemoProductImageID, service.DemoDessertImageID})
+	type want struct{ id, owner, purpose string }
+	var wants []want
+	for _, v := range demo.Vendors {
+		wants = append(wants, want{demo.LogoAssetID(v.ID), v.ID, "VENDOR_LOGO"})
+		for _, s := range v.Menu {
+			for _, d := range s.Dishes {
+				wants = append(wants, want{demo.DishImageAssetID(d.ID), v.ID, "PRODUCT_IMAGE"})
+			}
+		}
+	}
+	ids := make([]string, len(wants))
+	for i, w := range wants {
+		ids[i] = w.id
+	}
 	var out struct {
 		Entities []*mediatest.Asset `json:"_entities"`
 	}
-	e.client("").MustData(t, entitiesQuery, map[string]any{"r": reps}, &out)
+	e.client("").MustData(t, entitiesQuery, map[string]any{"r": entityReps(ids)}, &out)
+	images := map[string]bool{}
 	for i, a := range out.Entities {
-		if a == nil || a.ContentType != "image/png" || a.Width < 100 {
-			t.Fatalf("demo image %d: %+v", i, a)
+		w := wants[i]
+		if a == nil || a.OwnerID != w.owner || a.Purpose != w.purpose || a.ContentType != "image/png" || a.Width < 256 {
+			t.Fatalf("demo image %s: %+v", w.id, a)
 		}
 		status, body := mediatest.Fetch(t, a.URL)
 		if status != http.StatusOK || len(body) != a.Bytes || !bytes.HasPrefix(body, []byte("\x89PNG")) {
 			t.Fatalf("demo image %s: GET %d, %d bytes", a.ID, status, len(body))
 		}
+		images[string(body)] = true
 	}
-	if out.Entities[0].Purpose != "VENDOR_LOGO" || out.Entities[1].Purpose != "PRODUCT_IMAGE" {
-		t.Fatalf("purposes %s %s", out.Entities[0].Purpose, out.Entities[1].Purpose)
+	if len(images) != len(wants) {
+		t.Fatalf("%d distinct images for %d assets", len(images), len(wants))
 	}
-	// Seeding again changes nothing.
+	if service.DemoProductImageID != demo.DishImageAssetID(demo.MargheritaID) {
+		t.Fatal("the old demo id names another image")
+	}
+	// Seeding again stores nothing and records no event.
 	before := e.objects(t)
+	pending, err := e.svc.OutboxPending(context.Background())
+	if err != nil || pending != len(wants) {
+		t.Fatalf("%d uploaded events pending after the seed (%v), want %d", pending, err, len(wants))
+	}
 	if err := service.Seed(context.Background(), e.svc, logging.Discard()); err != nil {
 		t.Fatal(err)
 	}
 	if after := e.objects(t); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("seeding again: %v -> %v", before, after)
+	}
+	if again, err := e.svc.OutboxPending(context.Background()); err != nil || again != pending {
+		t.Fatalf("seeding again left %d events pending, was %d (%v)", again, pending, err)
 	}
 }
 
@@ -521,14 +553,17 @@ func TestGeocode(t *testing.T) {
 
 	srv.FailWithHTTP500()
 	r := e.client(e.token(testenv.Name("user"))).Do(t, geocodeQuery, map[string]any{"a": "Somewhere " + testenv.Name("new")})
-	r.ExpectCode(t, "UPSTREAM_FAILED", "")
+	r.ExpectCode(t, "UNAVAILABLE", "")
+	if !strings.HasPrefix(r.Errors[0].Message, "the geocoding service failed: ") {
+		t.Fatalf("message %q", r.Errors[0].Message)
+	}
 }
 
 func TestGeocodeNotConfigured(t *testing.T) {
 	e := open(t) // no key, no Redis
 	r := e.client(e.token("u1")).Do(t, geocodeQuery, map[string]any{"a": "Via Roma 1"})
-	r.ExpectCode(t, "NOT_CONFIGURED", "")
-	if !strings.Contains(r.Errors[0].Message, "geocoding is not configured") {
+	r.ExpectCode(t, "UNAVAILABLE", "")
+	if r.Errors[0].Message != "geocoding is not configured: set GOOGLE_MAPS_API_KEY" {
 		t.Fatalf("message %q", r.Errors[0].Message)
 	}
 
@@ -539,7 +574,7 @@ func TestGeocodeNotConfigured(t *testing.T) {
 	if out.Geocode == nil || out.Geocode.Lat == 0 {
 		t.Fatalf("demo address: %+v", out.Geocode)
 	}
-	dev.client(dev.token("u1")).Do(t, geocodeQuery, map[string]any{"a": "10 Downing Street, London"}).ExpectCode(t, "NOT_CONFIGURED", "")
+	dev.client(dev.token("u1")).Do(t, geocodeQuery, map[string]any{"a": "10 Downing Street, London"}).ExpectCode(t, "UNAVAILABLE", "")
 }
 
 func TestServiceSDL(t *testing.T) {
@@ -603,4 +638,50 @@ func TestOpenNeedsASigningKeyForGoogle(t *testing.T) {
 	if !strings.Contains(err.Error(), "GOOGLE_APPLICATION_CREDENTIALS") || !strings.Contains(err.Error(), "GCS_SIGNING_KEY") {
 		t.Fatalf("error does not name the settings: %v", err)
 	}
+}
+
+// A phone's photo keeps no location: EXIF (with its GPS position), XMP,
+// IPTC and comments are removed from what is stored, whether it came in
+// the request or through a signed PUT URL; the ICC profile stays.
+func TestUploadsKeepNoLocation(t *testing.T) {
+	e := open(t)
+	owner := e.token("cust-1", auth.RoleCustomer)
+	photo := mediatest.JPEGWithMetadata(t, 64, 48)
+	if !bytes.Contains(photo, mediatest.GPSIFD) {
+		t.Fatal("the test photo carries no GPS position")
+	}
+	clean := func(t *testing.T, a mediatest.Asset) {
+		t.Helper()
+		status, body := mediatest.Fetch(t, a.URL)
+		if status != http.StatusOK || len(body) != a.Bytes || a.Bytes >= len(photo) || a.Width != 64 || a.Height != 48 {
+			t.Fatalf("GET %d, %d bytes; asset %+v", status, len(body), a)
+		}
+		for _, leak := range [][]byte{mediatest.GPSIFD, []byte("Exif\x00\x00"), []byte("GPSLatitude")} {
+			if bytes.Contains(body, leak) {
+				t.Fatalf("the stored image holds %q", leak)
+			}
+		}
+		if !bytes.Contains(body, mediatest.ICCProfile) {
+			t.Fatal("the ICC profile was dropped")
+		}
+	}
+	clean(t, mediatest.MustUploadImage(t, e.endpoint(), owner, "AVATAR", "photo.jpg", photo))
+
+	var up struct{ CreateImageUpload struct{ AssetID, URL string } }
+	e.client(owner).MustData(t, `mutation($b: Int!) { createImageUpload(purpose: AVATAR, contentType: "image/jpeg", bytes: $b) { assetId url } }`,
+		map[string]any{"b": len(photo)}, &up)
+	req, _ := http.NewRequest(http.MethodPut, up.CreateImageUpload.URL, bytes.NewReader(photo))
+	req.Header.Set("Content-Type", "image/jpeg")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT: %d", resp.StatusCode)
+	}
+	var confirmed struct{ ConfirmImageUpload mediatest.Asset }
+	e.client(owner).MustData(t, `mutation($id: ID!) { confirmImageUpload(id: $id) { `+assetFields+` } }`,
+		map[string]any{"id": up.CreateImageUpload.AssetID}, &confirmed)
+	clean(t, confirmed.ConfirmImageUpload)
 }

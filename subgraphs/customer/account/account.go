@@ -4,6 +4,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/events"
 )
 
 // Customer is a customer account.
@@ -34,7 +36,15 @@ type Customer struct {
 	Version   int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Events are what a change of the customer tells other subgraphs; the
+	// store writes them in the same write as the change, and a relay
+	// publishes them later. Read back, it is empty.
+	Events []events.Envelope
 }
+
+// ErrNoChange is returned by a change function to leave the customer as it
+// is: Store.Update then saves nothing and returns the customer as read.
+var ErrNoChange = errors.New("no change")
 
 // Store keeps customer accounts.
 type Store interface {
@@ -46,10 +56,17 @@ type Store interface {
 	ByIDs(ctx context.Context, ids []string) ([]Customer, error)
 	// ByEmail returns NOT_FOUND for an unknown (normalised) email.
 	ByEmail(ctx context.Context, email string) (Customer, error)
+	// ByAvatar returns the customers whose avatar is the asset.
+	ByAvatar(ctx context.Context, assetID string) ([]Customer, error)
 	// Update loads the customer, applies change and saves the result only if
 	// nobody saved a newer version meanwhile (retrying a few times); an
-	// error from change aborts without saving.
+	// error from change aborts without saving (ErrNoChange without an
+	// error). The customer's Events are written in the same write.
 	Update(ctx context.Context, id string, change func(*Customer) error) (Customer, error)
+	// ApplyEvent is Update on behalf of the event with id eventID, once:
+	// the id is recorded in the same write as the change, and an event
+	// already recorded changes nothing and reports false.
+	ApplyEvent(ctx context.Context, id, eventID string, change func(*Customer) error) (bool, error)
 }
 
 const (

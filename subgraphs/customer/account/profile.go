@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"github.com/platterhq/platter/internal/apperr"
 )
@@ -129,16 +131,35 @@ func validAddress(in AddressInput) (Address, error) {
 		return Address{}, apperr.Invalid("label", "must be at most 40 characters")
 	}
 	if l := in.Location; l != nil {
-		if l.Lat < -90 || l.Lat > 90 {
-			return Address{}, apperr.Invalid("location.lat", "must be between -90 and 90")
-		}
-		if l.Lng < -180 || l.Lng > 180 {
-			return Address{}, apperr.Invalid("location.lng", "must be between -180 and 180")
+		if err := validLocation(*l); err != nil {
+			return Address{}, err
 		}
 		p := *l
 		a.Location = &p
 	}
 	return a, nil
+}
+
+func validLocation(l GeoPoint) error {
+	if l.Lat < -90 || l.Lat > 90 {
+		return apperr.Invalid("location.lat", "must be between -90 and 90")
+	}
+	if l.Lng < -180 || l.Lng > 180 {
+		return apperr.Invalid("location.lng", "must be between -180 and 180")
+	}
+	return nil
+}
+
+// Text is the address as one line, the form geocoding reads and answers
+// about: "Via Torino 20, 20123 Milano, Italy".
+func (a Address) Text() string {
+	country := a.Country
+	if r, err := language.ParseRegion(a.Country); err == nil && r.IsCountry() {
+		if name := display.English.Regions().Name(r); name != "" {
+			country = name
+		}
+	}
+	return a.Street + ", " + a.PostalCode + " " + a.City + ", " + country
 }
 
 // addAddress appends a validated address; the first one becomes the default.
@@ -183,6 +204,11 @@ func (c *Customer) updateAddress(id string, in AddressInput) (Address, error) {
 		return Address{}, err
 	}
 	a.ID = id
+	if old := c.Addresses[i]; a.Location == nil && old.Location != nil && a.Text() == old.Text() {
+		// The same place as before (only the label changed, say): there is
+		// nothing to look up again.
+		a.Location = old.Location
+	}
 	c.Addresses[i] = a
 	return a, nil
 }

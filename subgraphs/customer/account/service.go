@@ -9,6 +9,7 @@ import (
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/batch"
+	"github.com/platterhq/platter/internal/events"
 )
 
 // Service runs the account use cases.
@@ -34,6 +35,9 @@ var errBadCredentials = apperr.E(apperr.Unauthenticated, "wrong email or passwor
 func (s *Service) SignUp(ctx context.Context, in SignUp) (Customer, auth.Tokens, error) {
 	c, err := newCustomer(in, []auth.Role{auth.RoleCustomer}, s.now().UTC())
 	if err != nil {
+		return Customer{}, auth.Tokens{}, err
+	}
+	if err := c.publishRegistered(ctx); err != nil {
 		return Customer{}, auth.Tokens{}, err
 	}
 	if err := s.store.Create(ctx, c); err != nil {
@@ -132,6 +136,9 @@ func (s *Service) ensure(ctx context.Context, in SignUp, roles []auth.Role, id s
 	if id != "" {
 		c.ID = id
 	}
+	if err := c.publishRegistered(ctx); err != nil {
+		return Customer{}, false, err
+	}
 	if err := s.store.Create(ctx, c); err != nil {
 		var ae *apperr.Error
 		if errors.As(err, &ae) && ae.Code == apperr.Conflict {
@@ -152,9 +159,19 @@ func live(c Customer, err error) (Customer, error) {
 	return c, err
 }
 
-// UpdateProfile changes the caller's own name, phone or avatar.
+// UpdateProfile changes the caller's own name, phone or avatar; a change
+// publishes CustomerUpdated.
 func (s *Service) UpdateProfile(ctx context.Context, caller auth.Identity, p ProfileChange) (Customer, error) {
-	return s.update(ctx, caller.Subject, func(c *Customer) error { return c.applyProfile(p) })
+	return s.update(ctx, caller.Subject, func(c *Customer) error {
+		before := c.profile()
+		if err := c.applyProfile(p); err != nil {
+			return err
+		}
+		if c.profile() == before {
+			return ErrNoChange
+		}
+		return c.publishUpdated(ctx)
+	})
 }
 
 // update applies change to a live account and stamps it.
@@ -195,7 +212,7 @@ func (s *Service) ChangePassword(ctx context.Context, caller auth.Identity, curr
 
 // DeleteAccount needs the password. The account is anonymised rather than
 // removed (orders and reviews elsewhere keep a valid reference), its email
-// is freed and every session ends.
+// is freed, every session ends and CustomerDeleted tells the others.
 func (s *Service) DeleteAccount(ctx context.Context, caller auth.Identity, password string) error {
 	if _, err := s.update(ctx, caller.Subject, func(c *Customer) error {
 		if !auth.CheckPassword(c.PasswordHash, password) {
@@ -205,7 +222,7 @@ func (s *Service) DeleteAccount(ctx context.Context, caller auth.Identity, passw
 			ID: c.ID, Name: "Deleted customer", Email: "deleted+" + c.ID + "@invalid",
 			Roles: c.Roles, Deleted: true, Version: c.Version, CreatedAt: c.CreatedAt,
 		}
-		return nil
+		return c.publish(ctx, events.CustomerDeleted, events.CustomerDeletedData{CustomerID: c.ID})
 	}); err != nil {
 		return err
 	}
@@ -213,22 +230,29 @@ func (s *Service) DeleteAccount(ctx context.Context, caller auth.Identity, passw
 	return s.sessions.EndOthers(ctx, caller, false)
 }
 
-// AddAddress adds an address to the caller's book.
+// AddAddress adds an address to the caller's book. Without a location the
+// address is geocoded: the request goes out with the address, and the
+// location stays unknown until the answer comes (SetGeocodedLocation).
 func (s *Service) AddAddress(ctx context.Context, caller auth.Identity, in AddressInput, makeDefault bool) (Address, Customer, error) {
 	var a Address
 	c, err := s.update(ctx, caller.Subject, func(c *Customer) (err error) {
-		a, err = c.addAddress(in, makeDefault)
-		return err
+		if a, err = c.addAddress(in, makeDefault); err != nil {
+			return err
+		}
+		return c.geocodeIfNeeded(ctx, a)
 	})
 	return a, c, err
 }
 
-// UpdateAddress replaces one of the caller's addresses.
+// UpdateAddress replaces one of the caller's addresses, geocoded as in
+// AddAddress unless the text and so the place stayed the same.
 func (s *Service) UpdateAddress(ctx context.Context, caller auth.Identity, id string, in AddressInput) (Address, Customer, error) {
 	var a Address
 	c, err := s.update(ctx, caller.Subject, func(c *Customer) (err error) {
-		a, err = c.updateAddress(id, in)
-		return err
+		if a, err = c.updateAddress(id, in); err != nil {
+			return err
+		}
+		return c.geocodeIfNeeded(ctx, a)
 	})
 	return a, c, err
 }

@@ -1,12 +1,17 @@
 // Package mongostore keeps customer accounts in MongoDB, within the portable
 // subset that also behaves on the embedded server: documents addressed by
-// _id, a unique index for emails, plain equality finds.
+// _id, a unique index for emails, plain equality finds. Each customer
+// document carries its own outbox (events not published yet) and inbox (ids
+// of the latest events applied to it), so a change and its events, or an
+// event and its effect, are one single-document write.
 package mongostore
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -15,6 +20,7 @@ import (
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/internal/events/mongoevents"
 	"github.com/platterhq/platter/internal/storage/mongodb"
 	"github.com/platterhq/platter/subgraphs/customer/account"
@@ -29,6 +35,8 @@ type Store struct {
 	// update there. Real MongoDB needs no lock; across replicas the version
 	// filter does the work.
 	locks *mongoevents.Locks
+	// wake is called after a write that added events (the relay's Notify).
+	wake atomic.Pointer[func()]
 }
 
 var _ account.Store = (*Store)(nil)
@@ -49,16 +57,25 @@ type customerDoc struct {
 	Version      int64       `bson:"version"`
 	CreatedAt    time.Time   `bson:"created_at"`
 	UpdatedAt    time.Time   `bson:"updated_at"`
+
+	mongoevents.Outbox `bson:",inline"`
+	mongoevents.Inbox  `bson:",inline"`
 }
 
 // Migrate creates the collections' indexes; it is safe to run on every start.
+// One index per call: the embedded server fails a call that creates several
+// indexes once they exist.
 func Migrate(ctx context.Context, db *mongo.Database) error {
-	_, err := db.Collection("customers").Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "email", Value: 1}},
-		Options: options.Index().SetUnique(true).SetName("email_unique"),
-	})
-	if err != nil {
-		return fmt.Errorf("customers indexes: %w", err)
+	indexes := []mongo.IndexModel{
+		{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_unique")},
+		// What the relay looks for, and what an asset deletion looks for.
+		{Keys: bson.D{{Key: "outbox_pending", Value: 1}}, Options: options.Index().SetName("outbox_pending")},
+		{Keys: bson.D{{Key: "avatar_asset", Value: 1}}, Options: options.Index().SetName("avatar_asset")},
+	}
+	for _, ix := range indexes {
+		if _, err := db.Collection("customers").Indexes().CreateOne(ctx, ix); err != nil {
+			return fmt.Errorf("customers indexes: %w", err)
+		}
 	}
 	return nil
 }
@@ -68,10 +85,32 @@ func New(db *mongo.Database) *Store {
 	return &Store{customers: db.Collection("customers"), locks: &mongoevents.Locks{}}
 }
 
+// NewRelay returns the relay that publishes the events the store writes to
+// pub; every write that adds events wakes it. Run it with Run.
+func (s *Store) NewRelay(pub events.Publisher, log *slog.Logger) *mongoevents.Relay {
+	r := mongoevents.NewRelay(pub, mongoevents.Options{Locks: s.locks, Logger: log}, s.customers)
+	wake := r.Notify
+	s.wake.Store(&wake)
+	return r
+}
+
+func (s *Store) wakeRelay(evs []events.Envelope) {
+	if w := s.wake.Load(); w != nil && len(evs) > 0 {
+		(*w)()
+	}
+}
+
 func (s *Store) Create(ctx context.Context, c account.Customer) error {
-	_, err := s.customers.InsertOne(ctx, toDoc(c))
+	d := toDoc(c)
+	if err := d.Outbox.Add(c.Events...); err != nil {
+		return err
+	}
+	_, err := s.customers.InsertOne(ctx, d)
 	if mongodb.IsDuplicateKey(err) {
 		return &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "is already registered"}
+	}
+	if err == nil {
+		s.wakeRelay(c.Events)
 	}
 	return err
 }
@@ -103,16 +142,37 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]account.Customer, er
 	return out, nil
 }
 
-func (s *Store) findOne(ctx context.Context, filter bson.D) (account.Customer, error) {
-	var d customerDoc
-	err := s.customers.FindOne(ctx, filter).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return account.Customer{}, apperr.E(apperr.NotFound, "customer not found")
+func (s *Store) ByAvatar(ctx context.Context, assetID string) ([]account.Customer, error) {
+	cur, err := s.customers.Find(ctx, bson.D{{Key: "avatar_asset", Value: assetID}})
+	if err != nil {
+		return nil, err
 	}
+	var docs []customerDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]account.Customer, len(docs))
+	for i, d := range docs {
+		out[i] = fromDoc(d)
+	}
+	return out, nil
+}
+
+func (s *Store) findOne(ctx context.Context, filter bson.D) (account.Customer, error) {
+	d, err := s.findDoc(ctx, filter)
 	if err != nil {
 		return account.Customer{}, err
 	}
 	return fromDoc(d), nil
+}
+
+func (s *Store) findDoc(ctx context.Context, filter bson.D) (customerDoc, error) {
+	var d customerDoc
+	err := s.customers.FindOne(ctx, filter).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return customerDoc{}, apperr.E(apperr.NotFound, "customer not found")
+	}
+	return d, err
 }
 
 type cartDoc struct {
@@ -191,33 +251,69 @@ func fromDoc(d customerDoc) account.Customer {
 const updateAttempts = 5
 
 func (s *Store) Update(ctx context.Context, id string, change func(*account.Customer) error) (account.Customer, error) {
+	c, _, err := s.update(ctx, id, "", change)
+	return c, err
+}
+
+// ApplyEvent records eventID in the document's inbox in the same write as
+// the change. A change returning account.ErrNoChange still records it, so
+// a later copy of the event is recognised whatever the customer became.
+func (s *Store) ApplyEvent(ctx context.Context, id, eventID string, change func(*account.Customer) error) (bool, error) {
+	_, applied, err := s.update(ctx, id, eventID, change)
+	return applied, err
+}
+
+// update is the read-change-write of Update and ApplyEvent (eventID "" for
+// Update). It reports whether it saved.
+func (s *Store) update(ctx context.Context, id, eventID string, change func(*account.Customer) error) (account.Customer, bool, error) {
 	unlock, err := s.locks.Lock(s.customers, id)
 	if err != nil {
-		return account.Customer{}, err
+		return account.Customer{}, false, err
 	}
 	defer unlock()
 	for range updateAttempts {
-		c, err := s.ByID(ctx, id)
+		d, err := s.findDoc(ctx, bson.D{{Key: "_id", Value: id}})
 		if err != nil {
-			return account.Customer{}, err
+			return account.Customer{}, false, err
 		}
-		version := c.Version
-		if err := change(&c); err != nil {
-			return account.Customer{}, err
+		c := fromDoc(d)
+		if eventID != "" && d.Seen(eventID) {
+			return c, false, nil
 		}
-		c.Version = version + 1
+		err = change(&c)
+		switch {
+		case errors.Is(err, account.ErrNoChange) && eventID == "":
+			return fromDoc(d), false, nil
+		case errors.Is(err, account.ErrNoChange):
+			c = fromDoc(d) // only the inbox changes
+		case err != nil:
+			return account.Customer{}, false, err
+		}
+		next := toDoc(c)
+		next.Version = d.Version + 1
+		// The document's outbox and inbox are the store's, not the
+		// domain's: carry them over and add to them.
+		next.Outbox, next.Inbox = d.Outbox, d.Inbox
+		if err := next.Outbox.Add(c.Events...); err != nil {
+			return account.Customer{}, false, err
+		}
+		if eventID != "" {
+			next.Mark(eventID)
+		}
 		// Whole-document replace guarded by the version read: the portable
 		// form of optimistic concurrency on MongoDB and the embedded server.
-		res, err := s.customers.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}, toDoc(c))
+		res, err := s.customers.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: d.Version}}, next)
 		if mongodb.IsDuplicateKey(err) {
-			return account.Customer{}, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "is already registered"}
+			return account.Customer{}, false, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "is already registered"}
 		}
 		if err != nil {
-			return account.Customer{}, err
+			return account.Customer{}, false, err
 		}
 		if res.MatchedCount == 1 {
-			return c, nil
+			s.wakeRelay(c.Events)
+			saved := fromDoc(next)
+			return saved, true, nil
 		}
 	}
-	return account.Customer{}, apperr.E(apperr.Conflict, "the customer changed concurrently; try again")
+	return account.Customer{}, false, apperr.E(apperr.Conflict, "the customer changed concurrently; try again")
 }

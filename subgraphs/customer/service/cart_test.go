@@ -1,26 +1,18 @@
 package service_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/internal/gqltest"
-	"github.com/platterhq/platter/internal/logging"
 )
 
-// withProducts subscribes the subgraph to an in-memory bus and returns a
-// function that publishes a product's state and waits until the subgraph
-// applied it.
+// withProducts returns a function that publishes a product's state and
+// waits until the subgraph applied it.
 func withProducts(t *testing.T, h harness) func(d events.ProductData) {
 	t.Helper()
-	bus := events.NewMemoryBus(logging.Discard())
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() { cancel(); bus.Close() })
-	if err := h.svc.Subscribe(ctx, bus); err != nil {
-		t.Fatal(err)
-	}
+	ctx, bus := t.Context(), h.bus
 	return func(d events.ProductData) {
 		t.Helper()
 		typ := events.ProductUpdated

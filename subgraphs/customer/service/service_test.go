@@ -2,12 +2,15 @@ package service_test
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/internal/gqltest"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/testenv"
@@ -18,8 +21,14 @@ type harness struct {
 	url  string
 	keys testenv.KeyPair
 	svc  *service.Service
+	// bus carries the events the service publishes and consumes.
+	bus *events.MemoryBus
+	// published are the customer events the service published.
+	published *recorder
 }
 
+// newHarness opens the service on a fresh database and starts it on an
+// in-memory bus.
 func newHarness(t *testing.T, adminEmail, adminPassword string) harness {
 	t.Helper()
 	uri, db := testenv.Mongo(t)
@@ -34,7 +43,70 @@ func newHarness(t *testing.T, adminEmail, adminPassword string) harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return harness{url: testenv.Serve(t, svc) + "/graphql", keys: keys, svc: svc}
+	url := testenv.Serve(t, svc) + "/graphql"
+	// Registered after Serve's Close, so it runs before it: Close waits for
+	// what Start runs, which stops with ctx.
+	bus := events.NewMemoryBus(logging.Discard())
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); bus.Close() })
+	rec := &recorder{}
+	if err := bus.Subscribe(ctx, "observer", rec.handle, "customer.#"); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(ctx, bus); err != nil {
+		t.Fatal(err)
+	}
+	return harness{url: url, keys: keys, svc: svc, bus: bus, published: rec}
+}
+
+// recorder keeps the events delivered to it.
+type recorder struct {
+	mu  sync.Mutex
+	got []events.Envelope
+}
+
+func (r *recorder) handle(_ context.Context, e events.Envelope) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, e)
+	return nil
+}
+
+// of returns the events of type typ about subject received so far.
+func (r *recorder) of(typ, subject string) []events.Envelope {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []events.Envelope
+	for _, e := range r.got {
+		if e.Type == typ && e.Subject == subject {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// any reports whether an event satisfying match arrived.
+func (r *recorder) any(match func(events.Envelope) bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.ContainsFunc(r.got, match)
+}
+
+// waitFor waits until n events of type typ about subject arrived and
+// returns them.
+func (r *recorder) waitFor(t *testing.T, typ, subject string, n int) []events.Envelope {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := r.of(typ, subject)
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d %s events about %s arrived, want %d", len(got), typ, subject, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 const signUp = `mutation($in: SignUpCustomerInput!) {

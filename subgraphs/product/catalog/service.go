@@ -2,13 +2,14 @@ package catalog
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/platterhq/platter/internal/apperr"
 	"github.com/platterhq/platter/internal/batch"
-	"github.com/platterhq/platter/internal/events"
 )
 
 // Service runs the catalog use cases.
@@ -24,17 +25,17 @@ func NewService(store Store, log *slog.Logger) *Service {
 }
 
 // Get returns a product by id: INVALID_INPUT on "id" for a malformed id,
-// NOT_FOUND for an unknown one.
+// NOT_FOUND for an unknown or deleted one.
 func (s *Service) Get(ctx context.Context, id string) (Product, error) {
 	id, err := ParseID("id", id)
 	if err != nil {
 		return Product{}, err
 	}
-	return s.store.ByID(ctx, id)
+	return s.store.Product(ctx, id)
 }
 
 // GetMany returns the products with the given ids, in the ids' order, with
-// the zero Product where an id is unknown or malformed.
+// the zero Product where an id is unknown, deleted or malformed.
 func (s *Service) GetMany(ctx context.Context, ids []string) ([]Product, error) {
 	canonical := make([]string, len(ids))
 	valid := make([]string, 0, len(ids))
@@ -44,41 +45,268 @@ func (s *Service) GetMany(ctx context.Context, ids []string) ([]Product, error) 
 			valid = append(valid, c)
 		}
 	}
-	found, err := s.store.ByIDs(ctx, valid)
+	found, err := s.store.Products(ctx, valid)
 	if err != nil {
 		return nil, err
 	}
 	return batch.InOrder(canonical, found, func(p Product) string { return p.ID }), nil
 }
 
-// Create adds a product to a vendor's menu.
-func (s *Service) Create(ctx context.Context, in NewProduct) (Product, error) {
-	p, err := newProduct(in, s.now())
-	if err != nil {
-		return Product{}, err
-	}
-	// Every product event carries the whole product; version 1 is its
-	// first state (updates, when they come, count up from there).
-	created, err := events.New(ctx, "product", events.ProductCreated, p.ID, events.ProductData{
-		ProductID: p.ID, VendorID: p.VendorID, Title: p.Title, Available: p.Available, Version: 1,
-	})
-	if err != nil {
-		return Product{}, err
-	}
-	if err := s.store.Create(ctx, p, created); err != nil {
-		return Product{}, err
-	}
-	s.log.InfoContext(ctx, "product created", "product_id", p.ID, "vendor_id", p.VendorID)
-	return p, nil
+// Page sizes of product listings.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// Page is one page of a product listing.
+type Page struct {
+	Products    []Product
+	HasNextPage bool
 }
 
-// Ensure creates the product unless the vendor already has one with the
-// same title (for demo data); it reports whether it created one.
-func (s *Service) Ensure(ctx context.Context, in NewProduct) (Product, bool, error) {
-	p, err := s.Create(ctx, in)
-	if apperr.CodeOf(err) == apperr.Conflict {
-		existing, getErr := s.store.ByVendorTitle(ctx, strings.TrimSpace(in.VendorID), in.Title)
-		return existing, false, getErr
+// Cursor is the opaque position of p in a listing. Listings are in id
+// order; the prefix keeps clients from mistaking the cursor for an id.
+func Cursor(p Product) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("product:" + p.ID))
+}
+
+func parseCursor(after string) (string, error) {
+	if after == "" {
+		return "", nil
 	}
-	return p, err == nil, err
+	raw, err := base64.RawURLEncoding.DecodeString(after)
+	id, ok := strings.CutPrefix(string(raw), "product:")
+	if err != nil || !ok {
+		return "", apperr.Invalid("after", "is not a cursor of this list")
+	}
+	if id, err = ParseID("after", id); err != nil {
+		return "", apperr.Invalid("after", "is not a cursor of this list")
+	}
+	return id, nil
+}
+
+// PageSize checks a connection's first argument: nil is DefaultPageSize.
+func PageSize(first *int) (int, error) {
+	if first == nil {
+		return DefaultPageSize, nil
+	}
+	if *first < 0 || *first > MaxPageSize {
+		return 0, apperr.Invalid("first", "must be between 0 and %d", MaxPageSize)
+	}
+	return *first, nil
+}
+
+// List returns a page of the products matching f. Fields of f are checked
+// and named as the products query's filter argument.
+func (s *Service) List(ctx context.Context, f Filter, first *int, after string) (Page, error) {
+	limit, err := PageSize(first)
+	if err != nil {
+		return Page{}, err
+	}
+	afterID, err := parseCursor(after)
+	if err != nil {
+		return Page{}, err
+	}
+	if f, err = validFilter(f); err != nil {
+		return Page{}, err
+	}
+	if limit == 0 {
+		return Page{}, nil
+	}
+	ps, more, err := s.store.List(ctx, f, afterID, limit)
+	if err != nil {
+		return Page{}, err
+	}
+	return Page{Products: ps, HasNextPage: more}, nil
+}
+
+func validFilter(f Filter) (Filter, error) {
+	var err error
+	if f.VendorID = strings.TrimSpace(f.VendorID); len(f.VendorID) > maxVendorIDLength {
+		return f, apperr.Invalid("filter.vendorId", "must be at most %d characters", maxVendorIDLength)
+	}
+	if f.CategoryID, err = optionalID("filter.categoryId", f.CategoryID); err != nil {
+		return f, err
+	}
+	if f.SectionID, err = optionalID("filter.sectionId", f.SectionID); err != nil {
+		return f, err
+	}
+	if f.Search = strings.ToLower(CleanTitle(f.Search)); utf8.RuneCountInString(f.Search) > maxSearchLength {
+		return f, apperr.Invalid("filter.search", "must be at most %d characters", maxSearchLength)
+	}
+	if f.MaxPrice != nil && *f.MaxPrice < 0 {
+		return f, apperr.Invalid("filter.maxPrice", "must not be negative")
+	}
+	return f, nil
+}
+
+// Menus returns the menu of each vendor, in the ids' order: its sections
+// in order, each with its products.
+func (s *Service) Menus(ctx context.Context, vendorIDs []string) ([][]MenuSection, error) {
+	sections, err := s.store.Menus(ctx, vendorIDs)
+	if err != nil {
+		return nil, err
+	}
+	byVendor := make(map[string][]MenuSection, len(vendorIDs))
+	for _, sec := range sections {
+		byVendor[sec.VendorID] = append(byVendor[sec.VendorID], sec)
+	}
+	out := make([][]MenuSection, len(vendorIDs))
+	for i, id := range vendorIDs {
+		out[i] = byVendor[id]
+	}
+	return out, nil
+}
+
+// SectionProducts returns the products of a section, in id order.
+func (s *Service) SectionProducts(ctx context.Context, sectionID string) ([]Product, error) {
+	return s.store.SectionProducts(ctx, sectionID)
+}
+
+// Section returns a menu section by id, NOT_FOUND when there is none.
+func (s *Service) Section(ctx context.Context, id string) (Section, error) {
+	id, err := ParseID("id", id)
+	if err != nil {
+		return Section{}, err
+	}
+	return s.store.Section(ctx, id)
+}
+
+// Categories returns the main categories by name.
+func (s *Service) Categories(ctx context.Context) ([]Category, error) {
+	return s.store.Categories(ctx)
+}
+
+// CreateCategory adds a main category (callers check that an admin asks).
+// id is for demo data only; empty means a fresh id.
+func (s *Service) CreateCategory(ctx context.Context, id, name string) (Category, error) {
+	name, err := checkTitle("input.name", name, maxNameLength)
+	if err != nil {
+		return Category{}, err
+	}
+	if id, err = newID(id, "id"); err != nil {
+		return Category{}, err
+	}
+	c := Category{ID: id, Name: name, CreatedAt: now(s.now)}
+	err = s.store.Update(ctx, func(ctx context.Context, tx Tx) error {
+		return inInput(tx.InsertCategory(ctx, c))
+	})
+	if err != nil {
+		return Category{}, err
+	}
+	return c, nil
+}
+
+// NewSection is a vendor's new menu section; a nil Position puts it last.
+type NewSection struct {
+	ID       string // demo data only
+	Name     string
+	Position *int
+}
+
+// CreateSection adds a section to the caller's menu.
+func (s *Service) CreateSection(ctx context.Context, vendorID string, in NewSection) (Section, error) {
+	vendorID, err := checkVendorID(vendorID)
+	if err != nil {
+		return Section{}, err
+	}
+	name, err := checkTitle("input.name", in.Name, maxNameLength)
+	if err != nil {
+		return Section{}, err
+	}
+	if in.Position != nil {
+		if err := checkPosition(*in.Position); err != nil {
+			return Section{}, err
+		}
+	}
+	id, err := newID(in.ID, "id")
+	if err != nil {
+		return Section{}, err
+	}
+	sec := Section{ID: id, VendorID: vendorID, Name: name, CreatedAt: now(s.now)}
+	err = s.store.Update(ctx, func(ctx context.Context, tx Tx) error {
+		if in.Position != nil {
+			sec.Position = *in.Position
+		} else if sec.Position, err = tx.NextSectionPosition(ctx, vendorID); err != nil {
+			return err
+		}
+		return inInput(tx.InsertSection(ctx, sec))
+	})
+	if err != nil {
+		return Section{}, err
+	}
+	return sec, nil
+}
+
+// SectionChanges renames or moves a section; nil fields stay.
+type SectionChanges struct {
+	Name     *string
+	Position *int
+}
+
+// UpdateSection changes the caller's section id.
+func (s *Service) UpdateSection(ctx context.Context, vendorID, id string, c SectionChanges) (Section, error) {
+	var err error
+	if c.Name != nil {
+		name, err := checkTitle("input.name", *c.Name, maxNameLength)
+		if err != nil {
+			return Section{}, err
+		}
+		c.Name = &name
+	}
+	if c.Position != nil {
+		if err := checkPosition(*c.Position); err != nil {
+			return Section{}, err
+		}
+	}
+	var sec Section
+	err = s.ownSection(ctx, vendorID, id, func(ctx context.Context, tx Tx, found Section) error {
+		sec = found
+		if c.Name != nil {
+			sec.Name = *c.Name
+		}
+		if c.Position != nil {
+			sec.Position = *c.Position
+		}
+		return inInput(tx.SaveSection(ctx, sec))
+	})
+	return sec, err
+}
+
+// DeleteSection removes the caller's section id. A section that still
+// holds products is CONFLICT: move or delete them first, so that nothing
+// leaves a menu by surprise.
+func (s *Service) DeleteSection(ctx context.Context, vendorID, id string) (Section, error) {
+	var sec Section
+	err := s.ownSection(ctx, vendorID, id, func(ctx context.Context, tx Tx, found Section) error {
+		sec = found
+		inUse, err := tx.SectionInUse(ctx, found.ID)
+		if err != nil {
+			return err
+		}
+		if inUse {
+			return &apperr.Error{Code: apperr.Conflict, Field: "id", Message: "the section still holds products"}
+		}
+		return tx.DeleteSection(ctx, found.ID)
+	})
+	return sec, err
+}
+
+// ownSection runs fn on the caller's section id in a transaction:
+// NOT_FOUND when there is none, FORBIDDEN when it is another vendor's.
+func (s *Service) ownSection(ctx context.Context, vendorID, id string, fn func(context.Context, Tx, Section) error) error {
+	id, err := ParseID("id", id)
+	if err != nil {
+		return err
+	}
+	return s.store.Update(ctx, func(ctx context.Context, tx Tx) error {
+		sec, err := tx.Section(ctx, id)
+		if err != nil {
+			return err
+		}
+		if sec.VendorID != vendorID {
+			return apperr.E(apperr.Forbidden, "the section is on another vendor's menu")
+		}
+		return fn(ctx, tx, sec)
+	})
 }

@@ -30,6 +30,19 @@ func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model
 	return out, nil
 }
 
+// FindManyVendorByIDs is the resolver for the findManyVendorByIDs field.
+func (r *entityResolver) FindManyVendorByIDs(ctx context.Context, reps []*model.VendorByIDsInput) ([]*model.Vendor, error) {
+	// Every vendor has a menu here, empty when it has no products yet;
+	// the menus of the batch are read together when first asked for.
+	batch := &menuBatch{catalog: r.Catalog, ids: make([]string, len(reps))}
+	out := make([]*model.Vendor, len(reps))
+	for i, rep := range reps {
+		batch.ids[i] = rep.ID
+		out[i] = &model.Vendor{ID: rep.ID, Menus: batch}
+	}
+	return out, nil
+}
+
 // Entity returns EntityResolver implementation.
 func (r *Resolver) Entity() EntityResolver { return &entityResolver{r} }
 

@@ -9,8 +9,113 @@ import (
 	"context"
 
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/subgraphs/product/catalog"
 	"github.com/platterhq/platter/subgraphs/product/graph/model"
 )
+
+// Products is the resolver for the products field.
+func (r *menuSectionResolver) Products(ctx context.Context, obj *model.MenuSection) ([]model.Product, error) {
+	if obj.ProductsLoaded {
+		return obj.Products, nil
+	}
+	ps, err := r.Catalog.SectionProducts(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return toProducts(ps), nil
+}
+
+// CreateProduct is the resolver for the createProduct field.
+func (r *mutationResolver) CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	return productPayload(r.Catalog.Create(ctx, caller.Subject, toNewProduct(input)))
+}
+
+// UpdateProduct is the resolver for the updateProduct field.
+func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := toChanges(input)
+	if err != nil {
+		return nil, err
+	}
+	return productPayload(r.Catalog.Update(ctx, caller.Subject, id, changes))
+}
+
+// SetProductAvailability is the resolver for the setProductAvailability field.
+func (r *mutationResolver) SetProductAvailability(ctx context.Context, id string, available bool) (*model.ProductPayload, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	return productPayload(r.Catalog.SetAvailability(ctx, caller.Subject, id, available))
+}
+
+// DeleteProduct is the resolver for the deleteProduct field.
+func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (*model.ProductPayload, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	return productPayload(r.Catalog.Delete(ctx, caller.Subject, id))
+}
+
+// CreateCategory is the resolver for the createCategory field.
+func (r *mutationResolver) CreateCategory(ctx context.Context, input model.CreateCategoryInput) (*model.CategoryPayload, error) {
+	if _, err := auth.RequireRole(ctx, auth.RoleAdmin); err != nil {
+		return nil, err
+	}
+	c, err := r.Catalog.CreateCategory(ctx, "", input.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CategoryPayload{Category: toCategory(c)}, nil
+}
+
+// CreateMenuSection is the resolver for the createMenuSection field.
+func (r *mutationResolver) CreateMenuSection(ctx context.Context, input model.CreateMenuSectionInput) (*model.MenuSectionPayload, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	return sectionPayload(r.Catalog.CreateSection(ctx, caller.Subject, catalog.NewSection{Name: input.Name, Position: optionalInt(input.Position)}))
+}
+
+// UpdateMenuSection is the resolver for the updateMenuSection field.
+func (r *mutationResolver) UpdateMenuSection(ctx context.Context, id string, input model.UpdateMenuSectionInput) (*model.MenuSectionPayload, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	name, err := required("input.name", input.Name)
+	if err != nil {
+		return nil, err
+	}
+	position, err := required("input.position", input.Position)
+	if err != nil {
+		return nil, err
+	}
+	return sectionPayload(r.Catalog.UpdateSection(ctx, caller.Subject, id, catalog.SectionChanges{Name: name, Position: position}))
+}
+
+// DeleteMenuSection is the resolver for the deleteMenuSection field.
+func (r *mutationResolver) DeleteMenuSection(ctx context.Context, id string) (*model.DeleteMenuSectionPayload, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.Catalog.DeleteSection(ctx, caller.Subject, id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DeleteMenuSectionPayload{DeletedSectionID: s.ID}, nil
+}
 
 // Product is the resolver for the product field.
 func (r *queryResolver) Product(ctx context.Context, id string) (*model.Product, error) {
@@ -24,7 +129,61 @@ func (r *queryResolver) Product(ctx context.Context, id string) (*model.Product,
 	return toProduct(p), nil
 }
 
+// Products is the resolver for the products field.
+func (r *queryResolver) Products(ctx context.Context, filter *model.ProductFilter, first *int, after *string) (*model.ProductConnection, error) {
+	page, err := r.Catalog.List(ctx, toFilter(filter), first, deref(after))
+	if err != nil {
+		return nil, err
+	}
+	return toConnection(page), nil
+}
+
+// Categories is the resolver for the categories field.
+func (r *queryResolver) Categories(ctx context.Context) ([]model.Category, error) {
+	cs, err := r.Catalog.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Category, len(cs))
+	for i, c := range cs {
+		out[i] = *toCategory(c)
+	}
+	return out, nil
+}
+
+// Products is the resolver for the products field.
+func (r *vendorResolver) Products(ctx context.Context, obj *model.Vendor, first *int, after *string) (*model.ProductConnection, error) {
+	page, err := r.Catalog.List(ctx, catalog.Filter{VendorID: obj.ID}, first, deref(after))
+	if err != nil {
+		return nil, err
+	}
+	return toConnection(page), nil
+}
+
+// Menu is the resolver for the menu field.
+func (r *vendorResolver) Menu(ctx context.Context, obj *model.Vendor) ([]model.MenuSection, error) {
+	menus := obj.Menus
+	if menus == nil {
+		menus = &menuBatch{catalog: r.Catalog, ids: []string{obj.ID}}
+	}
+	return menus.Menu(ctx, obj.ID)
+}
+
+// MenuSection returns MenuSectionResolver implementation.
+func (r *Resolver) MenuSection() MenuSectionResolver { return &menuSectionResolver{r} }
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// Vendor returns VendorResolver implementation.
+func (r *Resolver) Vendor() VendorResolver { return &vendorResolver{r} }
+
+type (
+	menuSectionResolver struct{ *Resolver }
+	mutationResolver    struct{ *Resolver }
+	queryResolver       struct{ *Resolver }
+	vendorResolver      struct{ *Resolver }
+)

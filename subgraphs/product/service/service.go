@@ -1,5 +1,5 @@
-// Package service wires the product subgraph: SQL store, catalog rules and
-// GraphQL handler. The binary and the all-in-one launcher both open it.
+// Package service wires the product subgraph: SQL store, catalog rules,
+// event consumers and GraphQL handler. The binary and the all-in-one launcher both open it.
 package service
 
 import (
@@ -17,6 +17,7 @@ import (
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/storage/sqldb"
 	"github.com/platterhq/platter/subgraphs/product/catalog"
+	"github.com/platterhq/platter/subgraphs/product/consumers"
 	"github.com/platterhq/platter/subgraphs/product/graph"
 	"github.com/platterhq/platter/subgraphs/product/sqlstore"
 )
@@ -53,10 +54,17 @@ func Open(ctx context.Context, cfg config.Product, log *slog.Logger) (*Service, 
 }
 
 // Start publishes the product events the outbox holds, and every new one,
-// on pub until ctx ends; Close waits for it to stop.
-func (s *Service) Start(ctx context.Context, pub events.Publisher) {
-	relay := outbox.NewRelay(s.db, pub, outbox.Options{Logger: s.log})
+// on bus, and subscribes the product consumers (as consumers.Subscriber),
+// until ctx ends; Close waits for the relay to stop.
+func (s *Service) Start(ctx context.Context, bus events.Bus) error {
+	relay := outbox.NewRelay(s.db, bus, outbox.Options{Logger: s.log})
 	s.store.OnCommit(relay.Notify)
+	// Consumers before the relay runs: if they cannot subscribe, nothing is
+	// left running. What they publish meanwhile waits in the outbox for the
+	// relay's first round.
+	if err := consumers.Subscribe(ctx, bus, s.Catalog, s.store); err != nil {
+		return err
+	}
 	s.relayDone = make(chan struct{})
 	go func() {
 		defer close(s.relayDone)
@@ -64,6 +72,7 @@ func (s *Service) Start(ctx context.Context, pub events.Publisher) {
 			s.log.ErrorContext(ctx, "outbox relay stopped", "error", err)
 		}
 	}()
+	return nil
 }
 
 var _ httpserver.Service = (*Service)(nil)

@@ -17,7 +17,7 @@ func (r *entityResolver) FindManyVendorByIDs(ctx context.Context, reps []*model.
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	vendors, err := r.Vendors.GetMany(ctx, ids)
+	vendors, err := r.deps.Vendors.GetMany(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Entity() EntityResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
+	Vendor() VendorResolver
 }
 
 type DirectiveRoot struct {
@@ -40,23 +42,135 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Asset struct {
+		ID func(childComplexity int) int
+	}
+
+	Customer struct {
+		ID func(childComplexity int) int
+	}
+
+	DashboardBucket struct {
+		Amount        func(childComplexity int) int
+		AverageRating func(childComplexity int) int
+		Count         func(childComplexity int) int
+		End           func(childComplexity int) int
+		Lost          func(childComplexity int) int
+		Start         func(childComplexity int) int
+	}
+
 	Entity struct {
 		FindManyVendorByIDs func(childComplexity int, reps []*model.VendorByIDsInput) int
 	}
 
+	GeoPoint struct {
+		Lat func(childComplexity int) int
+		Lng func(childComplexity int) int
+	}
+
+	Money struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AddGalleryImage      func(childComplexity int, assetID string) int
+		AddSocialLink        func(childComplexity int, url string) int
+		AddTeamMember        func(childComplexity int, input model.TeamMemberInput) int
+		ApplyAsVendor        func(childComplexity int, input model.ApplyAsVendorInput) int
+		ApproveVendor        func(childComplexity int, id string) int
+		RefreshVendorSession func(childComplexity int, refreshToken string) int
+		RemoveGalleryImage   func(childComplexity int, assetID string) int
+		RemoveSocialLink     func(childComplexity int, url string) int
+		RemoveTeamMember     func(childComplexity int, id string) int
+		SetOpeningHours      func(childComplexity int, days []model.OpeningDayInput) int
+		SetVendorOpen        func(childComplexity int, open bool) int
+		SignInVendor         func(childComplexity int, email string, password string) int
+		SignOutVendor        func(childComplexity int) int
+		SuspendVendor        func(childComplexity int, id string) int
+		UpdateVendorProfile  func(childComplexity int, input model.UpdateVendorProfileInput) int
+	}
+
+	OpeningDay struct {
+		Day    func(childComplexity int) int
+		Ranges func(childComplexity int) int
+	}
+
+	PageInfo struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+	}
+
 	Query struct {
+		MyVendor           func(childComplexity int) int
 		Vendor             func(childComplexity int, id string) int
+		VendorDashboard    func(childComplexity int, metric model.DashboardMetric, window model.DashboardWindow) int
+		VendorTopCustomers func(childComplexity int, limit int, window *model.DashboardWindow) int
+		Vendors            func(childComplexity int, filter *model.VendorFilter, first int, after *string) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
 
+	SocialLink struct {
+		Title func(childComplexity int) int
+		URL   func(childComplexity int) int
+	}
+
+	TeamMember struct {
+		ID    func(childComplexity int) int
+		Name  func(childComplexity int) int
+		Photo func(childComplexity int) int
+		Role  func(childComplexity int) int
+	}
+
+	TimeRange struct {
+		Closes func(childComplexity int) int
+		Opens  func(childComplexity int) int
+	}
+
+	TopCustomer struct {
+		Customer func(childComplexity int) int
+		Orders   func(childComplexity int) int
+		Spent    func(childComplexity int) int
+	}
+
 	Vendor struct {
-		About     func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		IsOpen    func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Status    func(childComplexity int) int
+		About        func(childComplexity int) int
+		Address      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Email        func(childComplexity int) int
+		Gallery      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		IsOpen       func(childComplexity int) int
+		Location     func(childComplexity int) int
+		Logo         func(childComplexity int) int
+		Name         func(childComplexity int) int
+		OpenNow      func(childComplexity int) int
+		OpeningHours func(childComplexity int) int
+		Phone        func(childComplexity int) int
+		SocialLinks  func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Team         func(childComplexity int) int
+		TimeZone     func(childComplexity int) int
+	}
+
+	VendorConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	VendorEdge struct {
+		Cursor     func(childComplexity int) int
+		DistanceKm func(childComplexity int) int
+		Node       func(childComplexity int) int
+	}
+
+	VendorSession struct {
+		AccessToken           func(childComplexity int) int
+		AccessTokenExpiresAt  func(childComplexity int) int
+		RefreshToken          func(childComplexity int) int
+		RefreshTokenExpiresAt func(childComplexity int) int
+		Vendor                func(childComplexity int) int
 	}
 
 	_Service struct {
@@ -71,8 +185,34 @@ type ComplexityRoot struct {
 type EntityResolver interface {
 	FindManyVendorByIDs(ctx context.Context, reps []*model.VendorByIDsInput) ([]*model.Vendor, error)
 }
+type MutationResolver interface {
+	ApplyAsVendor(ctx context.Context, input model.ApplyAsVendorInput) (*model.VendorSession, error)
+	SignInVendor(ctx context.Context, email string, password string) (*model.VendorSession, error)
+	RefreshVendorSession(ctx context.Context, refreshToken string) (*model.VendorSession, error)
+	SignOutVendor(ctx context.Context) (bool, error)
+	ApproveVendor(ctx context.Context, id string) (*model.Vendor, error)
+	SuspendVendor(ctx context.Context, id string) (*model.Vendor, error)
+	UpdateVendorProfile(ctx context.Context, input model.UpdateVendorProfileInput) (*model.Vendor, error)
+	SetOpeningHours(ctx context.Context, days []model.OpeningDayInput) (*model.Vendor, error)
+	AddTeamMember(ctx context.Context, input model.TeamMemberInput) (*model.Vendor, error)
+	RemoveTeamMember(ctx context.Context, id string) (*model.Vendor, error)
+	AddGalleryImage(ctx context.Context, assetID string) (*model.Vendor, error)
+	RemoveGalleryImage(ctx context.Context, assetID string) (*model.Vendor, error)
+	AddSocialLink(ctx context.Context, url string) (*model.Vendor, error)
+	RemoveSocialLink(ctx context.Context, url string) (*model.Vendor, error)
+	SetVendorOpen(ctx context.Context, open bool) (*model.Vendor, error)
+}
 type QueryResolver interface {
 	Vendor(ctx context.Context, id string) (*model.Vendor, error)
+	Vendors(ctx context.Context, filter *model.VendorFilter, first int, after *string) (*model.VendorConnection, error)
+	MyVendor(ctx context.Context) (*model.Vendor, error)
+	VendorDashboard(ctx context.Context, metric model.DashboardMetric, window model.DashboardWindow) ([]model.DashboardBucket, error)
+	VendorTopCustomers(ctx context.Context, limit int, window *model.DashboardWindow) ([]model.TopCustomer, error)
+}
+type VendorResolver interface {
+	Email(ctx context.Context, obj *model.Vendor) (*string, error)
+
+	OpenNow(ctx context.Context, obj *model.Vendor) (bool, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -93,6 +233,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Asset.id":
+		if e.ComplexityRoot.Asset.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.ID(childComplexity), true
+
+	case "Customer.id":
+		if e.ComplexityRoot.Customer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ID(childComplexity), true
+
+	case "DashboardBucket.amount":
+		if e.ComplexityRoot.DashboardBucket.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBucket.Amount(childComplexity), true
+	case "DashboardBucket.averageRating":
+		if e.ComplexityRoot.DashboardBucket.AverageRating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBucket.AverageRating(childComplexity), true
+	case "DashboardBucket.count":
+		if e.ComplexityRoot.DashboardBucket.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBucket.Count(childComplexity), true
+	case "DashboardBucket.end":
+		if e.ComplexityRoot.DashboardBucket.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBucket.End(childComplexity), true
+	case "DashboardBucket.lost":
+		if e.ComplexityRoot.DashboardBucket.Lost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBucket.Lost(childComplexity), true
+	case "DashboardBucket.start":
+		if e.ComplexityRoot.DashboardBucket.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBucket.Start(childComplexity), true
+
 	case "Entity.findManyVendorByIDs":
 		if e.ComplexityRoot.Entity.FindManyVendorByIDs == nil {
 			break
@@ -105,6 +296,225 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Entity.FindManyVendorByIDs(childComplexity, args["reps"].([]*model.VendorByIDsInput)), true
 
+	case "GeoPoint.lat":
+		if e.ComplexityRoot.GeoPoint.Lat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeoPoint.Lat(childComplexity), true
+	case "GeoPoint.lng":
+		if e.ComplexityRoot.GeoPoint.Lng == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeoPoint.Lng(childComplexity), true
+
+	case "Money.amount":
+		if e.ComplexityRoot.Money.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Amount(childComplexity), true
+	case "Money.currency":
+		if e.ComplexityRoot.Money.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Currency(childComplexity), true
+
+	case "Mutation.addGalleryImage":
+		if e.ComplexityRoot.Mutation.AddGalleryImage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addGalleryImage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddGalleryImage(childComplexity, args["assetId"].(string)), true
+	case "Mutation.addSocialLink":
+		if e.ComplexityRoot.Mutation.AddSocialLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addSocialLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddSocialLink(childComplexity, args["url"].(string)), true
+	case "Mutation.addTeamMember":
+		if e.ComplexityRoot.Mutation.AddTeamMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addTeamMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddTeamMember(childComplexity, args["input"].(model.TeamMemberInput)), true
+	case "Mutation.applyAsVendor":
+		if e.ComplexityRoot.Mutation.ApplyAsVendor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_applyAsVendor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApplyAsVendor(childComplexity, args["input"].(model.ApplyAsVendorInput)), true
+	case "Mutation.approveVendor":
+		if e.ComplexityRoot.Mutation.ApproveVendor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveVendor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveVendor(childComplexity, args["id"].(string)), true
+	case "Mutation.refreshVendorSession":
+		if e.ComplexityRoot.Mutation.RefreshVendorSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshVendorSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshVendorSession(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.removeGalleryImage":
+		if e.ComplexityRoot.Mutation.RemoveGalleryImage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeGalleryImage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveGalleryImage(childComplexity, args["assetId"].(string)), true
+	case "Mutation.removeSocialLink":
+		if e.ComplexityRoot.Mutation.RemoveSocialLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeSocialLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveSocialLink(childComplexity, args["url"].(string)), true
+	case "Mutation.removeTeamMember":
+		if e.ComplexityRoot.Mutation.RemoveTeamMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeTeamMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveTeamMember(childComplexity, args["id"].(string)), true
+	case "Mutation.setOpeningHours":
+		if e.ComplexityRoot.Mutation.SetOpeningHours == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setOpeningHours_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetOpeningHours(childComplexity, args["days"].([]model.OpeningDayInput)), true
+	case "Mutation.setVendorOpen":
+		if e.ComplexityRoot.Mutation.SetVendorOpen == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setVendorOpen_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetVendorOpen(childComplexity, args["open"].(bool)), true
+	case "Mutation.signInVendor":
+		if e.ComplexityRoot.Mutation.SignInVendor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signInVendor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignInVendor(childComplexity, args["email"].(string), args["password"].(string)), true
+	case "Mutation.signOutVendor":
+		if e.ComplexityRoot.Mutation.SignOutVendor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.SignOutVendor(childComplexity), true
+	case "Mutation.suspendVendor":
+		if e.ComplexityRoot.Mutation.SuspendVendor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendVendor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendVendor(childComplexity, args["id"].(string)), true
+	case "Mutation.updateVendorProfile":
+		if e.ComplexityRoot.Mutation.UpdateVendorProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateVendorProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateVendorProfile(childComplexity, args["input"].(model.UpdateVendorProfileInput)), true
+
+	case "OpeningDay.day":
+		if e.ComplexityRoot.OpeningDay.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpeningDay.Day(childComplexity), true
+	case "OpeningDay.ranges":
+		if e.ComplexityRoot.OpeningDay.Ranges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpeningDay.Ranges(childComplexity), true
+
+	case "PageInfo.endCursor":
+		if e.ComplexityRoot.PageInfo.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.EndCursor(childComplexity), true
+	case "PageInfo.hasNextPage":
+		if e.ComplexityRoot.PageInfo.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+
+	case "Query.myVendor":
+		if e.ComplexityRoot.Query.MyVendor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MyVendor(childComplexity), true
 	case "Query.vendor":
 		if e.ComplexityRoot.Query.Vendor == nil {
 			break
@@ -116,6 +526,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Vendor(childComplexity, args["id"].(string)), true
+	case "Query.vendorDashboard":
+		if e.ComplexityRoot.Query.VendorDashboard == nil {
+			break
+		}
+
+		args, err := ec.field_Query_vendorDashboard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VendorDashboard(childComplexity, args["metric"].(model.DashboardMetric), args["window"].(model.DashboardWindow)), true
+	case "Query.vendorTopCustomers":
+		if e.ComplexityRoot.Query.VendorTopCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_vendorTopCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VendorTopCustomers(childComplexity, args["limit"].(int), args["window"].(*model.DashboardWindow)), true
+	case "Query.vendors":
+		if e.ComplexityRoot.Query.Vendors == nil {
+			break
+		}
+
+		args, err := ec.field_Query_vendors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Vendors(childComplexity, args["filter"].(*model.VendorFilter), args["first"].(int), args["after"].(*string)), true
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
 			break
@@ -134,18 +577,106 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
+	case "SocialLink.title":
+		if e.ComplexityRoot.SocialLink.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SocialLink.Title(childComplexity), true
+	case "SocialLink.url":
+		if e.ComplexityRoot.SocialLink.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SocialLink.URL(childComplexity), true
+
+	case "TeamMember.id":
+		if e.ComplexityRoot.TeamMember.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMember.ID(childComplexity), true
+	case "TeamMember.name":
+		if e.ComplexityRoot.TeamMember.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMember.Name(childComplexity), true
+	case "TeamMember.photo":
+		if e.ComplexityRoot.TeamMember.Photo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMember.Photo(childComplexity), true
+	case "TeamMember.role":
+		if e.ComplexityRoot.TeamMember.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMember.Role(childComplexity), true
+
+	case "TimeRange.closes":
+		if e.ComplexityRoot.TimeRange.Closes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeRange.Closes(childComplexity), true
+	case "TimeRange.opens":
+		if e.ComplexityRoot.TimeRange.Opens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeRange.Opens(childComplexity), true
+
+	case "TopCustomer.customer":
+		if e.ComplexityRoot.TopCustomer.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopCustomer.Customer(childComplexity), true
+	case "TopCustomer.orders":
+		if e.ComplexityRoot.TopCustomer.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopCustomer.Orders(childComplexity), true
+	case "TopCustomer.spent":
+		if e.ComplexityRoot.TopCustomer.Spent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopCustomer.Spent(childComplexity), true
+
 	case "Vendor.about":
 		if e.ComplexityRoot.Vendor.About == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Vendor.About(childComplexity), true
+	case "Vendor.address":
+		if e.ComplexityRoot.Vendor.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.Address(childComplexity), true
 	case "Vendor.createdAt":
 		if e.ComplexityRoot.Vendor.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Vendor.CreatedAt(childComplexity), true
+	case "Vendor.email":
+		if e.ComplexityRoot.Vendor.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.Email(childComplexity), true
+	case "Vendor.gallery":
+		if e.ComplexityRoot.Vendor.Gallery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.Gallery(childComplexity), true
 	case "Vendor.id":
 		if e.ComplexityRoot.Vendor.ID == nil {
 			break
@@ -158,18 +689,129 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Vendor.IsOpen(childComplexity), true
+	case "Vendor.location":
+		if e.ComplexityRoot.Vendor.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.Location(childComplexity), true
+	case "Vendor.logo":
+		if e.ComplexityRoot.Vendor.Logo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.Logo(childComplexity), true
 	case "Vendor.name":
 		if e.ComplexityRoot.Vendor.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Vendor.Name(childComplexity), true
+	case "Vendor.openNow":
+		if e.ComplexityRoot.Vendor.OpenNow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.OpenNow(childComplexity), true
+	case "Vendor.openingHours":
+		if e.ComplexityRoot.Vendor.OpeningHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.OpeningHours(childComplexity), true
+	case "Vendor.phone":
+		if e.ComplexityRoot.Vendor.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.Phone(childComplexity), true
+	case "Vendor.socialLinks":
+		if e.ComplexityRoot.Vendor.SocialLinks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.SocialLinks(childComplexity), true
 	case "Vendor.status":
 		if e.ComplexityRoot.Vendor.Status == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Vendor.Status(childComplexity), true
+	case "Vendor.team":
+		if e.ComplexityRoot.Vendor.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.Team(childComplexity), true
+	case "Vendor.timeZone":
+		if e.ComplexityRoot.Vendor.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Vendor.TimeZone(childComplexity), true
+
+	case "VendorConnection.edges":
+		if e.ComplexityRoot.VendorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorConnection.Edges(childComplexity), true
+	case "VendorConnection.pageInfo":
+		if e.ComplexityRoot.VendorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorConnection.PageInfo(childComplexity), true
+
+	case "VendorEdge.cursor":
+		if e.ComplexityRoot.VendorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorEdge.Cursor(childComplexity), true
+	case "VendorEdge.distanceKm":
+		if e.ComplexityRoot.VendorEdge.DistanceKm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorEdge.DistanceKm(childComplexity), true
+	case "VendorEdge.node":
+		if e.ComplexityRoot.VendorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorEdge.Node(childComplexity), true
+
+	case "VendorSession.accessToken":
+		if e.ComplexityRoot.VendorSession.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorSession.AccessToken(childComplexity), true
+	case "VendorSession.accessTokenExpiresAt":
+		if e.ComplexityRoot.VendorSession.AccessTokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorSession.AccessTokenExpiresAt(childComplexity), true
+	case "VendorSession.refreshToken":
+		if e.ComplexityRoot.VendorSession.RefreshToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorSession.RefreshToken(childComplexity), true
+	case "VendorSession.refreshTokenExpiresAt":
+		if e.ComplexityRoot.VendorSession.RefreshTokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorSession.RefreshTokenExpiresAt(childComplexity), true
+	case "VendorSession.vendor":
+		if e.ComplexityRoot.VendorSession.Vendor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VendorSession.Vendor(childComplexity), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -187,7 +829,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ApplyAsVendorInput", ec.unmarshalInputApplyAsVendorInput),
+			graphql.NewInputUnmarshaler("GeoPointInput", ec.unmarshalInputGeoPointInput),
+			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
+			graphql.NewInputUnmarshaler("OpeningDayInput", ec.unmarshalInputOpeningDayInput),
+			graphql.NewInputUnmarshaler("TeamMemberInput", ec.unmarshalInputTeamMemberInput),
+			graphql.NewInputUnmarshaler("TimeRangeInput", ec.unmarshalInputTimeRangeInput),
+			graphql.NewInputUnmarshaler("UpdateVendorProfileInput", ec.unmarshalInputUpdateVendorProfileInput),
 			graphql.NewInputUnmarshaler("VendorByIDsInput", ec.unmarshalInputVendorByIDsInput),
+			graphql.NewInputUnmarshaler("VendorFilter", ec.unmarshalInputVendorFilter),
 		)
 	}
 	first := true
@@ -222,6 +872,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -268,24 +933,291 @@ scalar DateTime
 
 "Whether a vendor may trade."
 enum VendorStatus {
+  "Applied; waits for an admin. Only the vendor itself and admins see it."
   PENDING
+  "Listed and may trade."
   APPROVED
+  "Stopped by an admin: hidden, and it cannot sign in."
   SUSPENDED
 }
 
-"A restaurant or shop that sells dishes."
+"A position in WGS 84 degrees."
+type GeoPoint @shareable {
+  lat: Float!
+  lng: Float!
+}
+
+input GeoPointInput {
+  lat: Float!
+  lng: Float!
+}
+
+"An uploaded image, owned by the media subgraph."
+type Asset @key(fields: "id", resolvable: false) {
+  id: ID!
+}
+
+"Where a page of a connection ends."
+type PageInfo @shareable {
+  hasNextPage: Boolean!
+  endCursor: String
+}
+
+"A restaurant or shop that sells dishes. Pending and suspended vendors are seen only by themselves and by admins."
 type Vendor @key(fields: "id") {
   id: ID!
   name: String!
+  "3 to 150 characters."
   about: String!
-  status: VendorStatus!
+  phone: String
+  "Visible to the vendor itself and to admins only; null for anyone else."
+  email: String
+  "The address as text; null when not given yet."
+  address: String
+  "Where the vendor is; null until the vendor gives it or the address is geocoded."
+  location: GeoPoint
+  "The IANA time zone its opening hours are in, e.g. Europe/Rome."
+  timeZone: String!
+  logo: Asset
+  "At most 20 images, in the order added."
+  gallery: [Asset!]!
+  team: [TeamMember!]!
+  socialLinks: [SocialLink!]!
+  "The opening hours of each open weekday, Monday first; days not listed are closed."
+  openingHours: [OpeningDay!]!
+  "The vendor's own open/closed switch."
   isOpen: Boolean!
+  "Whether customers can order now: approved, switched open, and within its opening hours in its time zone."
+  openNow: Boolean!
+  status: VendorStatus!
   createdAt: DateTime!
 }
 
+"A person shown on the vendor's page."
+type TeamMember {
+  id: ID!
+  name: String!
+  "What they do, e.g. Head chef."
+  role: String!
+  photo: Asset
+}
+
+"A link to the vendor elsewhere."
+type SocialLink {
+  "Derived from the link's host: https://www.instagram.com/x gives instagram."
+  title: String!
+  url: String!
+}
+
+enum Weekday {
+  MONDAY
+  TUESDAY
+  WEDNESDAY
+  THURSDAY
+  FRIDAY
+  SATURDAY
+  SUNDAY
+}
+
+type OpeningDay {
+  day: Weekday!
+  "Ordered and apart."
+  ranges: [TimeRange!]!
+}
+
+"A period of one day in the vendor's time zone."
+type TimeRange {
+  "HH:MM"
+  opens: String!
+  "HH:MM, after opens; 24:00 is the end of the day."
+  closes: String!
+}
+
+input OpeningDayInput {
+  day: Weekday!
+  ranges: [TimeRangeInput!]!
+}
+
+input TimeRangeInput {
+  "HH:MM from 00:00"
+  opens: String!
+  "HH:MM up to 24:00, after opens"
+  closes: String!
+}
+
+type VendorConnection {
+  edges: [VendorEdge!]!
+  pageInfo: PageInfo!
+}
+
+type VendorEdge {
+  cursor: String!
+  node: Vendor!
+  "The distance from filter.near's point, in kilometres; null without near."
+  distanceKm: Float
+}
+
+input NearInput {
+  point: GeoPointInput!
+  "More than 0 and at most 100."
+  radiusKm: Float!
+}
+
+input VendorFilter {
+  "Only the vendors within radiusKm of point, nearest first (otherwise by name)."
+  near: NearInput
+  "Only the vendors customers can order from now."
+  openNow: Boolean
+  "Words that must all appear in the name, about or address, ignoring case."
+  search: String
+}
+
+"What applying, signing in or refreshing hands the client."
+type VendorSession {
+  "Short-lived bearer token for the Authorization header."
+  accessToken: String!
+  accessTokenExpiresAt: DateTime!
+  "Opaque token for refreshVendorSession; it is rotated on every use."
+  refreshToken: String!
+  refreshTokenExpiresAt: DateTime!
+  vendor: Vendor!
+}
+
+input ApplyAsVendorInput {
+  name: String!
+  "3 to 150 characters."
+  about: String!
+  "The sign-in email; unique."
+  email: String!
+  "At least 8 characters."
+  password: String!
+  phone: String
+  address: String
+  "Where the address is, when the client knows; otherwise it is looked up."
+  location: GeoPointInput
+  "IANA time zone; UTC when omitted."
+  timeZone: String
+}
+
+"Omitted fields stay as they are; an empty phone, address or logoAssetId clears it."
+input UpdateVendorProfileInput {
+  name: String
+  about: String
+  email: String
+  phone: String
+  address: String
+  "Only with address: where it is. An address given without one is looked up."
+  location: GeoPointInput
+  timeZone: String
+  logoAssetId: ID
+}
+
+input TeamMemberInput {
+  name: String!
+  role: String!
+  photoAssetId: ID
+}
+
 type Query {
-  "An approved vendor by id. Anyone may call."
+  "A vendor by id: approved ones for anyone; pending and suspended ones for admins and the vendor itself."
   vendor(id: ID!): Vendor
+  "Vendors, by name or nearest first; approved ones only, except for admins. Anyone may call. first: 1 to 100."
+  vendors(filter: VendorFilter, first: Int! = 20, after: String): VendorConnection!
+  "The signed-in vendor, whatever its status."
+  myVendor: Vendor! @auth(roles: [VENDOR])
+  "The owner's dashboard: every bucket of the window in the vendor's time zone, oldest first, the last one holding now. The signed-in vendor."
+  vendorDashboard(metric: DashboardMetric!, window: DashboardWindow!): [DashboardBucket!]! @auth(roles: [VENDOR])
+  "The owner's customers by spend on delivered orders, then by order count; limit 1 to 50; with a window, only orders delivered within it count. The signed-in vendor."
+  vendorTopCustomers(limit: Int! = 10, window: DashboardWindow): [TopCustomer!]! @auth(roles: [VENDOR])
+}
+
+type Mutation {
+  "Apply as a vendor: the account is PENDING until an admin approves it, and is signed in at once. Anyone may call."
+  applyAsVendor(input: ApplyAsVendorInput!): VendorSession!
+  "Sign in with email and password; a suspended vendor is refused. Anyone may call."
+  signInVendor(email: String!, password: String!): VendorSession!
+  "Exchange a refresh token for a new session pair; each refresh token works once. Anyone holding one may call."
+  refreshVendorSession(refreshToken: String!): VendorSession!
+  "Revoke the caller's session: its refresh token stops working. The signed-in vendor."
+  signOutVendor: Boolean! @auth(roles: [VENDOR])
+
+  "Let a vendor trade. ADMIN."
+  approveVendor(id: ID!): Vendor! @auth(roles: [ADMIN])
+  "Stop a vendor: hidden, closed, signed out everywhere. ADMIN."
+  suspendVendor(id: ID!): Vendor! @auth(roles: [ADMIN])
+
+  "Change the caller's profile. The signed-in vendor."
+  updateVendorProfile(input: UpdateVendorProfileInput!): Vendor! @auth(roles: [VENDOR])
+  "Replace the caller's opening hours; a weekday not given is closed. The signed-in vendor."
+  setOpeningHours(days: [OpeningDayInput!]!): Vendor! @auth(roles: [VENDOR])
+  "Add a member to the caller's team (at most 30). The signed-in vendor."
+  addTeamMember(input: TeamMemberInput!): Vendor! @auth(roles: [VENDOR])
+  "Remove a member of the caller's team. The signed-in vendor."
+  removeTeamMember(id: ID!): Vendor! @auth(roles: [VENDOR])
+  "Add an image to the caller's gallery (at most 20; adding one twice keeps one). The signed-in vendor."
+  addGalleryImage(assetId: ID!): Vendor! @auth(roles: [VENDOR])
+  "Remove an image from the caller's gallery. The signed-in vendor."
+  removeGalleryImage(assetId: ID!): Vendor! @auth(roles: [VENDOR])
+  "Add an http(s) link (at most 10; the same URL twice keeps one). The signed-in vendor."
+  addSocialLink(url: String!): Vendor! @auth(roles: [VENDOR])
+  "Remove the link with this URL. The signed-in vendor."
+  removeSocialLink(url: String!): Vendor! @auth(roles: [VENDOR])
+  "Turn the open/closed switch; only an approved vendor may open. The signed-in vendor."
+  setVendorOpen(open: Boolean!): Vendor! @auth(roles: [VENDOR])
+}
+
+"What a vendor dashboard series measures."
+enum DashboardMetric {
+  "Orders placed in each bucket: count = going ahead or delivered, lost = rejected, expired or cancelled."
+  ORDERS
+  "Orders delivered in each bucket (by delivery time) and the sum of their totals."
+  EARNINGS
+  "Reviews of the vendor and of its products written in each bucket, with their average rating; deleted reviews do not count, edited ratings replace the old."
+  REVIEWS
+}
+
+"The span of a series and the size of its buckets, in the vendor's time zone."
+enum DashboardWindow {
+  "The last 24 hours, by hour."
+  HOUR
+  "The last 30 calendar days, by day (23 or 25 hours on days clocks change)."
+  DAY
+  "The last 12 weeks, Monday to Sunday."
+  WEEK
+  "The last 12 calendar months."
+  MONTH
+}
+
+"One bucket of a dashboard series, from start (included) to end (excluded)."
+type DashboardBucket {
+  start: DateTime!
+  end: DateTime!
+  "ORDERS: placed and going ahead or delivered; EARNINGS: delivered; REVIEWS: written."
+  count: Int!
+  "ORDERS: placed in the bucket and then rejected, expired or cancelled; 0 for other metrics."
+  lost: Int!
+  "EARNINGS: the delivered orders' totals; null for other metrics and for a vendor that never had an order."
+  amount: Money
+  "REVIEWS: the mean rating of the bucket's reviews; null when there are none."
+  averageRating: Float
+}
+
+"A customer of the vendor, counted on delivered orders."
+type TopCustomer {
+  customer: Customer!
+  orders: Int!
+  spent: Money!
+}
+
+"A customer, owned by the customer subgraph."
+type Customer @key(fields: "id", resolvable: false) {
+  id: ID!
+}
+
+"An amount of money in the currency's minor unit (cents), so sums are exact."
+type Money @shareable {
+  amount: Int!
+  currency: String!
 }
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
@@ -342,7 +1274,7 @@ type Query {
 `, BuiltIn: true},
 	{Name: "../federation/entity.graphql", Input: `
 # a union of all types that use the @key directive
-union _Entity = Vendor
+union _Entity = Asset | Customer | Vendor
 
 input VendorByIDsInput {
 	ID: ID!
@@ -369,6 +1301,126 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Asset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Asset_id(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Asset", field.Name)
+}
+
+func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Customer_id(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_DashboardBucket_start(ctx, field)
+	case "end":
+		return ec.fieldContext_DashboardBucket_end(ctx, field)
+	case "count":
+		return ec.fieldContext_DashboardBucket_count(ctx, field)
+	case "lost":
+		return ec.fieldContext_DashboardBucket_lost(ctx, field)
+	case "amount":
+		return ec.fieldContext_DashboardBucket_amount(ctx, field)
+	case "averageRating":
+		return ec.fieldContext_DashboardBucket_averageRating(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardBucket", field.Name)
+}
+
+func (ec *executionContext) childFields_GeoPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lat":
+		return ec.fieldContext_GeoPoint_lat(ctx, field)
+	case "lng":
+		return ec.fieldContext_GeoPoint_lng(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GeoPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Money_currency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_OpeningDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_OpeningDay_day(ctx, field)
+	case "ranges":
+		return ec.fieldContext_OpeningDay_ranges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpeningDay", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SocialLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_SocialLink_title(ctx, field)
+	case "url":
+		return ec.fieldContext_SocialLink_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SocialLink", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TeamMember_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TeamMember_name(ctx, field)
+	case "role":
+		return ec.fieldContext_TeamMember_role(ctx, field)
+	case "photo":
+		return ec.fieldContext_TeamMember_photo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamMember", field.Name)
+}
+
+func (ec *executionContext) childFields_TimeRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "opens":
+		return ec.fieldContext_TimeRange_opens(ctx, field)
+	case "closes":
+		return ec.fieldContext_TimeRange_closes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimeRange", field.Name)
+}
+
+func (ec *executionContext) childFields_TopCustomer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customer":
+		return ec.fieldContext_TopCustomer_customer(ctx, field)
+	case "orders":
+		return ec.fieldContext_TopCustomer_orders(ctx, field)
+	case "spent":
+		return ec.fieldContext_TopCustomer_spent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TopCustomer", field.Name)
+}
+
 func (ec *executionContext) childFields_Vendor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -377,14 +1429,74 @@ func (ec *executionContext) childFields_Vendor(ctx context.Context, field graphq
 		return ec.fieldContext_Vendor_name(ctx, field)
 	case "about":
 		return ec.fieldContext_Vendor_about(ctx, field)
-	case "status":
-		return ec.fieldContext_Vendor_status(ctx, field)
+	case "phone":
+		return ec.fieldContext_Vendor_phone(ctx, field)
+	case "email":
+		return ec.fieldContext_Vendor_email(ctx, field)
+	case "address":
+		return ec.fieldContext_Vendor_address(ctx, field)
+	case "location":
+		return ec.fieldContext_Vendor_location(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_Vendor_timeZone(ctx, field)
+	case "logo":
+		return ec.fieldContext_Vendor_logo(ctx, field)
+	case "gallery":
+		return ec.fieldContext_Vendor_gallery(ctx, field)
+	case "team":
+		return ec.fieldContext_Vendor_team(ctx, field)
+	case "socialLinks":
+		return ec.fieldContext_Vendor_socialLinks(ctx, field)
+	case "openingHours":
+		return ec.fieldContext_Vendor_openingHours(ctx, field)
 	case "isOpen":
 		return ec.fieldContext_Vendor_isOpen(ctx, field)
+	case "openNow":
+		return ec.fieldContext_Vendor_openNow(ctx, field)
+	case "status":
+		return ec.fieldContext_Vendor_status(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Vendor_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Vendor", field.Name)
+}
+
+func (ec *executionContext) childFields_VendorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VendorConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VendorConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VendorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VendorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_VendorEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_VendorEdge_node(ctx, field)
+	case "distanceKm":
+		return ec.fieldContext_VendorEdge_distanceKm(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VendorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_VendorSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_VendorSession_accessToken(ctx, field)
+	case "accessTokenExpiresAt":
+		return ec.fieldContext_VendorSession_accessTokenExpiresAt(ctx, field)
+	case "refreshToken":
+		return ec.fieldContext_VendorSession_refreshToken(ctx, field)
+	case "refreshTokenExpiresAt":
+		return ec.fieldContext_VendorSession_refreshTokenExpiresAt(ctx, field)
+	case "vendor":
+		return ec.fieldContext_VendorSession_vendor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VendorSession", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -539,6 +1651,210 @@ func (ec *executionContext) field_Entity_findManyVendorByIDs_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addGalleryImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "assetId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assetId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addSocialLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addTeamMember_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TeamMemberInput, error) {
+			return ec.unmarshalNTeamMemberInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTeamMemberInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_applyAsVendor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApplyAsVendorInput, error) {
+			return ec.unmarshalNApplyAsVendorInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐApplyAsVendorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveVendor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_refreshVendorSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "refreshToken",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["refreshToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeGalleryImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "assetId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assetId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeSocialLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeTeamMember_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setOpeningHours_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) ([]model.OpeningDayInput, error) {
+			return ec.unmarshalNOpeningDayInput2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐOpeningDayInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setVendorOpen_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "open",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["open"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_signInVendor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_suspendVendor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateVendorProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateVendorProfileInput, error) {
+			return ec.unmarshalNUpdateVendorProfileInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐUpdateVendorProfileInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -567,6 +1883,50 @@ func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_vendorDashboard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metric",
+		func(ctx context.Context, v any) (model.DashboardMetric, error) {
+			return ec.unmarshalNDashboardMetric2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardMetric(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metric"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (model.DashboardWindow, error) {
+			return ec.unmarshalNDashboardWindow2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardWindow(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_vendorTopCustomers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (*model.DashboardWindow, error) {
+			return ec.unmarshalODashboardWindow2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardWindow(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_vendor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -578,6 +1938,36 @@ func (ec *executionContext) field_Query_vendor_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_vendors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.VendorFilter, error) {
+			return ec.unmarshalOVendorFilter2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -655,6 +2045,199 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _Asset_id(ctx context.Context, field graphql.CollectedField, obj *model.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Asset_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Asset_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Asset", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DashboardBucket_start(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBucket_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBucket_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardBucket", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DashboardBucket_end(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBucket_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBucket_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardBucket", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DashboardBucket_count(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBucket_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBucket_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardBucket_lost(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBucket_lost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBucket_lost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardBucket_amount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBucket_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBucket_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DashboardBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DashboardBucket_averageRating(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBucket_averageRating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageRating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBucket_averageRating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardBucket", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Entity_findManyVendorByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -699,6 +2282,1054 @@ func (ec *executionContext) fieldContext_Entity_findManyVendorByIDs(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _GeoPoint_lat(ctx context.Context, field graphql.CollectedField, obj *model.GeoPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeoPoint_lat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeoPoint_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeoPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GeoPoint_lng(ctx context.Context, field graphql.CollectedField, obj *model.GeoPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeoPoint_lng(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lng, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeoPoint_lng(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeoPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mutation_applyAsVendor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_applyAsVendor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApplyAsVendor(ctx, fc.Args["input"].(model.ApplyAsVendorInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VendorSession) graphql.Marshaler {
+			return ec.marshalNVendorSession2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_applyAsVendor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VendorSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_applyAsVendor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signInVendor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signInVendor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignInVendor(ctx, fc.Args["email"].(string), fc.Args["password"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VendorSession) graphql.Marshaler {
+			return ec.marshalNVendorSession2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signInVendor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VendorSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signInVendor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshVendorSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshVendorSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefreshVendorSession(ctx, fc.Args["refreshToken"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VendorSession) graphql.Marshaler {
+			return ec.marshalNVendorSession2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshVendorSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VendorSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refreshVendorSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signOutVendor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signOutVendor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().SignOutVendor(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signOutVendor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Mutation_approveVendor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveVendor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveVendor(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveVendor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveVendor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_suspendVendor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_suspendVendor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SuspendVendor(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_suspendVendor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_suspendVendor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateVendorProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateVendorProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateVendorProfile(ctx, fc.Args["input"].(model.UpdateVendorProfileInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateVendorProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateVendorProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setOpeningHours(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setOpeningHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetOpeningHours(ctx, fc.Args["days"].([]model.OpeningDayInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setOpeningHours(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setOpeningHours_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addTeamMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addTeamMember(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddTeamMember(ctx, fc.Args["input"].(model.TeamMemberInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addTeamMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addTeamMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeTeamMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeTeamMember(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveTeamMember(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeTeamMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeTeamMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addGalleryImage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addGalleryImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddGalleryImage(ctx, fc.Args["assetId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addGalleryImage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addGalleryImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeGalleryImage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeGalleryImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveGalleryImage(ctx, fc.Args["assetId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeGalleryImage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeGalleryImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addSocialLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addSocialLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddSocialLink(ctx, fc.Args["url"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addSocialLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addSocialLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeSocialLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeSocialLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveSocialLink(ctx, fc.Args["url"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeSocialLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeSocialLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setVendorOpen(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setVendorOpen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetVendorOpen(ctx, fc.Args["open"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setVendorOpen(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setVendorOpen_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpeningDay_day(ctx context.Context, field graphql.CollectedField, obj *model.OpeningDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpeningDay_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Weekday) graphql.Marshaler {
+			return ec.marshalNWeekday2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐWeekday(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpeningDay_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpeningDay", field, false, false, "Weekday")
+}
+
+func (ec *executionContext) _OpeningDay_ranges(ctx context.Context, field graphql.CollectedField, obj *model.OpeningDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpeningDay_ranges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ranges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TimeRange) graphql.Marshaler {
+			return ec.marshalNTimeRange2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTimeRangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpeningDay_ranges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpeningDay",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeRange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _Query_vendor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -737,6 +3368,224 @@ func (ec *executionContext) fieldContext_Query_vendor(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_vendor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_vendors(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_vendors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Vendors(ctx, fc.Args["filter"].(*model.VendorFilter), fc.Args["first"].(int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VendorConnection) graphql.Marshaler {
+			return ec.marshalNVendorConnection2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_vendors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VendorConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_vendors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myVendor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myVendor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyVendor(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal *model.Vendor
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Vendor
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myVendor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_vendorDashboard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_vendorDashboard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VendorDashboard(ctx, fc.Args["metric"].(model.DashboardMetric), fc.Args["window"].(model.DashboardWindow))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal []model.DashboardBucket
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []model.DashboardBucket
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []model.DashboardBucket) graphql.Marshaler {
+			return ec.marshalNDashboardBucket2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_vendorDashboard(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardBucket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_vendorDashboard_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_vendorTopCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_vendorTopCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VendorTopCustomers(ctx, fc.Args["limit"].(int), fc.Args["window"].(*model.DashboardWindow))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx, []any{"VENDOR"})
+				if err != nil {
+					var zeroVal []model.TopCustomer
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []model.TopCustomer
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TopCustomer) graphql.Marshaler {
+			return ec.marshalNTopCustomer2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTopCustomerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_vendorTopCustomers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TopCustomer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_vendorTopCustomers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -895,6 +3744,286 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _SocialLink_title(ctx context.Context, field graphql.CollectedField, obj *model.SocialLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SocialLink_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SocialLink_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SocialLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _SocialLink_url(ctx context.Context, field graphql.CollectedField, obj *model.SocialLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SocialLink_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SocialLink_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SocialLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamMember_id(ctx context.Context, field graphql.CollectedField, obj *model.TeamMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamMember_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamMember", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TeamMember_name(ctx context.Context, field graphql.CollectedField, obj *model.TeamMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamMember_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamMember_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamMember_role(ctx context.Context, field graphql.CollectedField, obj *model.TeamMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamMember_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamMember_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _TeamMember_photo(ctx context.Context, field graphql.CollectedField, obj *model.TeamMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamMember_photo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Photo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Asset) graphql.Marshaler {
+			return ec.marshalOAsset2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐAsset(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamMember_photo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Asset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeRange_opens(ctx context.Context, field graphql.CollectedField, obj *model.TimeRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeRange_opens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Opens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeRange_opens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeRange", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimeRange_closes(ctx context.Context, field graphql.CollectedField, obj *model.TimeRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeRange_closes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeRange_closes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeRange", field, false, false, "String")
+}
+
+func (ec *executionContext) _TopCustomer_customer(ctx context.Context, field graphql.CollectedField, obj *model.TopCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TopCustomer_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TopCustomer_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TopCustomer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TopCustomer_orders(ctx context.Context, field graphql.CollectedField, obj *model.TopCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TopCustomer_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TopCustomer_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TopCustomer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TopCustomer_spent(ctx context.Context, field graphql.CollectedField, obj *model.TopCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TopCustomer_spent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Spent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TopCustomer_spent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TopCustomer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Vendor_id(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -964,27 +4093,288 @@ func (ec *executionContext) fieldContext_Vendor_about(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Vendor", field, false, false, "String")
 }
 
-func (ec *executionContext) _Vendor_status(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Vendor_phone(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Vendor_status(ctx, field)
+			return ec.fieldContext_Vendor_phone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return obj.Phone, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.VendorStatus) graphql.Marshaler {
-			return ec.marshalNVendorStatus2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Vendor", field, false, false, "String")
+}
+
+func (ec *executionContext) _Vendor_email(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Vendor().Email(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Vendor", field, true, true, "String")
+}
+
+func (ec *executionContext) _Vendor_address(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Vendor", field, false, false, "String")
+}
+
+func (ec *executionContext) _Vendor_location(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GeoPoint) graphql.Marshaler {
+			return ec.marshalOGeoPoint2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐGeoPoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Vendor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GeoPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Vendor_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Vendor_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Vendor", field, false, false, "VendorStatus")
+func (ec *executionContext) fieldContext_Vendor_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Vendor", field, false, false, "String")
+}
+
+func (ec *executionContext) _Vendor_logo(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_logo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Logo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Asset) graphql.Marshaler {
+			return ec.marshalOAsset2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐAsset(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_logo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Vendor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Asset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Vendor_gallery(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_gallery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gallery, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Asset) graphql.Marshaler {
+			return ec.marshalNAsset2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐAssetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_gallery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Vendor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Asset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Vendor_team(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TeamMember) graphql.Marshaler {
+			return ec.marshalNTeamMember2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTeamMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Vendor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Vendor_socialLinks(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_socialLinks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SocialLinks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SocialLink) graphql.Marshaler {
+			return ec.marshalNSocialLink2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐSocialLinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_socialLinks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Vendor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SocialLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Vendor_openingHours(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_openingHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpeningHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.OpeningDay) graphql.Marshaler {
+			return ec.marshalNOpeningDay2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐOpeningDayᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_openingHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Vendor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OpeningDay(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Vendor_isOpen(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
@@ -1010,6 +4400,52 @@ func (ec *executionContext) fieldContext_Vendor_isOpen(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Vendor", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Vendor_openNow(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_openNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Vendor().OpenNow(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_openNow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Vendor", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Vendor_status(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Vendor_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.VendorStatus) graphql.Marshaler {
+			return ec.marshalNVendorStatus2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Vendor_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Vendor", field, false, false, "VendorStatus")
+}
+
 func (ec *executionContext) _Vendor_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Vendor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1031,6 +4467,272 @@ func (ec *executionContext) _Vendor_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Vendor_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Vendor", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _VendorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.VendorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.VendorEdge) graphql.Marshaler {
+			return ec.marshalNVendorEdge2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VendorConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VendorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VendorEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VendorConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.VendorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VendorConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VendorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VendorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.VendorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VendorEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VendorEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _VendorEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.VendorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VendorEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VendorEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VendorEdge_distanceKm(ctx context.Context, field graphql.CollectedField, obj *model.VendorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorEdge_distanceKm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceKm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VendorEdge_distanceKm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VendorEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VendorSession_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.VendorSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorSession_accessToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VendorSession_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VendorSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _VendorSession_accessTokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.VendorSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorSession_accessTokenExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessTokenExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VendorSession_accessTokenExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VendorSession", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _VendorSession_refreshToken(ctx context.Context, field graphql.CollectedField, obj *model.VendorSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorSession_refreshToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VendorSession_refreshToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VendorSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _VendorSession_refreshTokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.VendorSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorSession_refreshTokenExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshTokenExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VendorSession_refreshTokenExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VendorSession", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _VendorSession_vendor(ctx context.Context, field graphql.CollectedField, obj *model.VendorSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VendorSession_vendor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vendor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VendorSession_vendor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VendorSession",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -2129,6 +5831,440 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputApplyAsVendorInput(ctx context.Context, obj any) (model.ApplyAsVendorInput, error) {
+	var it model.ApplyAsVendorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "about", "email", "password", "phone", "address", "location", "timeZone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "about":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("about"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.About = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOGeoPointInput2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐGeoPointInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApplyAsVendorInput unmarshals raw into the ApplyAsVendorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApplyAsVendorInput(ctx context.Context, raw any) (model.ApplyAsVendorInput, error) {
+	var out model.ApplyAsVendorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApplyAsVendorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGeoPointInput(ctx context.Context, obj any) (model.GeoPointInput, error) {
+	var it model.GeoPointInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"lat", "lng"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lat = data
+		case "lng":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lng"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lng = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGeoPointInput unmarshals raw into the GeoPointInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGeoPointInput(ctx context.Context, raw any) (model.GeoPointInput, error) {
+	var out model.GeoPointInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GeoPointInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (model.NearInput, error) {
+	var it model.NearInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"point", "radiusKm"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "point":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("point"))
+			data, err := ec.unmarshalNGeoPointInput2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐGeoPointInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Point = data
+		case "radiusKm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("radiusKm"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RadiusKm = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNearInput unmarshals raw into the NearInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNearInput(ctx context.Context, raw any) (model.NearInput, error) {
+	var out model.NearInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NearInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOpeningDayInput(ctx context.Context, obj any) (model.OpeningDayInput, error) {
+	var it model.OpeningDayInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"day", "ranges"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "day":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("day"))
+			data, err := ec.unmarshalNWeekday2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐWeekday(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Day = data
+		case "ranges":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ranges"))
+			data, err := ec.unmarshalNTimeRangeInput2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTimeRangeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ranges = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOpeningDayInput unmarshals raw into the OpeningDayInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOpeningDayInput(ctx context.Context, raw any) (model.OpeningDayInput, error) {
+	var out model.OpeningDayInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpeningDayInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTeamMemberInput(ctx context.Context, obj any) (model.TeamMemberInput, error) {
+	var it model.TeamMemberInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "role", "photoAssetId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "photoAssetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoAssetId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhotoAssetID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTeamMemberInput unmarshals raw into the TeamMemberInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTeamMemberInput(ctx context.Context, raw any) (model.TeamMemberInput, error) {
+	var out model.TeamMemberInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TeamMemberInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTimeRangeInput(ctx context.Context, obj any) (model.TimeRangeInput, error) {
+	var it model.TimeRangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"opens", "closes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "opens":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("opens"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Opens = data
+		case "closes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closes"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Closes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTimeRangeInput unmarshals raw into the TimeRangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTimeRangeInput(ctx context.Context, raw any) (model.TimeRangeInput, error) {
+	var out model.TimeRangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeRangeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateVendorProfileInput(ctx context.Context, obj any) (model.UpdateVendorProfileInput, error) {
+	var it model.UpdateVendorProfileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "about", "email", "phone", "address", "location", "timeZone", "logoAssetId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "about":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("about"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.About = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOGeoPointInput2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐGeoPointInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "logoAssetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("logoAssetId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LogoAssetID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateVendorProfileInput unmarshals raw into the UpdateVendorProfileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateVendorProfileInput(ctx context.Context, raw any) (model.UpdateVendorProfileInput, error) {
+	var out model.UpdateVendorProfileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateVendorProfileInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputVendorByIDsInput(ctx context.Context, obj any) (model.VendorByIDsInput, error) {
 	var it model.VendorByIDsInput
 	if obj == nil {
@@ -2171,6 +6307,62 @@ func UnmarshalVendorByIDsInput(ctx context.Context, raw any) (model.VendorByIDsI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVendorFilter(ctx context.Context, obj any) (model.VendorFilter, error) {
+	var it model.VendorFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"near", "openNow", "search"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "near":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("near"))
+			data, err := ec.unmarshalONearInput2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐNearInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Near = data
+		case "openNow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openNow"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenNow = data
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVendorFilter unmarshals raw into the VendorFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVendorFilter(ctx context.Context, raw any) (model.VendorFilter, error) {
+	var out model.VendorFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VendorFilter", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -2186,6 +6378,20 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 			return graphql.Null
 		}
 		return ec._Vendor(ctx, sel, obj)
+	case model.Customer:
+		return ec._Customer(ctx, sel, &obj)
+	case *model.Customer:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Customer(ctx, sel, obj)
+	case model.Asset:
+		return ec._Asset(ctx, sel, &obj)
+	case *model.Asset:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Asset(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -2198,6 +6404,130 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var assetImplementors = []string{"Asset", "_Entity"}
+
+func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, obj *model.Asset) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Asset")
+		case "id":
+			out.Values[i] = ec._Asset_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerImplementors = []string{"Customer", "_Entity"}
+
+func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *model.Customer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Customer")
+		case "id":
+			out.Values[i] = ec._Customer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dashboardBucketImplementors = []string{"DashboardBucket"}
+
+func (ec *executionContext) _DashboardBucket(ctx context.Context, sel ast.SelectionSet, obj *model.DashboardBucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DashboardBucket")
+		case "start":
+			out.Values[i] = ec._DashboardBucket_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._DashboardBucket_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._DashboardBucket_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lost":
+			out.Values[i] = ec._DashboardBucket_lost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._DashboardBucket_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "averageRating":
+			out.Values[i] = ec._DashboardBucket_averageRating(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var entityImplementors = []string{"Entity"}
 
@@ -2241,6 +6571,299 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 	return out
 }
 
+var geoPointImplementors = []string{"GeoPoint"}
+
+func (ec *executionContext) _GeoPoint(ctx context.Context, sel ast.SelectionSet, obj *model.GeoPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, geoPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GeoPoint")
+		case "lat":
+			out.Values[i] = ec._GeoPoint_lat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lng":
+			out.Values[i] = ec._GeoPoint_lng(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moneyImplementors = []string{"Money"}
+
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model.Money) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Money")
+		case "amount":
+			out.Values[i] = ec._Money_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Money_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "applyAsVendor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_applyAsVendor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signInVendor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signInVendor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshVendorSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshVendorSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signOutVendor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signOutVendor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveVendor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveVendor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suspendVendor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_suspendVendor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateVendorProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateVendorProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setOpeningHours":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setOpeningHours(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addTeamMember":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addTeamMember(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeTeamMember":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeTeamMember(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addGalleryImage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addGalleryImage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeGalleryImage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeGalleryImage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addSocialLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addSocialLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeSocialLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeSocialLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setVendorOpen":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setVendorOpen(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var openingDayImplementors = []string{"OpeningDay"}
+
+func (ec *executionContext) _OpeningDay(ctx context.Context, sel ast.SelectionSet, obj *model.OpeningDay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, openingDayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OpeningDay")
+		case "day":
+			out.Values[i] = ec._OpeningDay_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ranges":
+			out.Values[i] = ec._OpeningDay_ranges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pageInfoImplementors = []string{"PageInfo"}
+
+func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PageInfo")
+		case "hasNextPage":
+			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -2265,6 +6888,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_vendor(ctx, field)
+				})
+		case "vendors":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_vendors(ctx, field)
+				})
+		case "myVendor":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myVendor(ctx, field)
+				})
+		case "vendorDashboard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_vendorDashboard(ctx, field)
+				})
+		case "vendorTopCustomers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_vendorTopCustomers(ctx, field)
 				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -2309,6 +6956,173 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var socialLinkImplementors = []string{"SocialLink"}
+
+func (ec *executionContext) _SocialLink(ctx context.Context, sel ast.SelectionSet, obj *model.SocialLink) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, socialLinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SocialLink")
+		case "title":
+			out.Values[i] = ec._SocialLink_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._SocialLink_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var teamMemberImplementors = []string{"TeamMember"}
+
+func (ec *executionContext) _TeamMember(ctx context.Context, sel ast.SelectionSet, obj *model.TeamMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamMember")
+		case "id":
+			out.Values[i] = ec._TeamMember_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TeamMember_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._TeamMember_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "photo":
+			out.Values[i] = ec._TeamMember_photo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timeRangeImplementors = []string{"TimeRange"}
+
+func (ec *executionContext) _TimeRange(ctx context.Context, sel ast.SelectionSet, obj *model.TimeRange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeRangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeRange")
+		case "opens":
+			out.Values[i] = ec._TimeRange_opens(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closes":
+			out.Values[i] = ec._TimeRange_closes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var topCustomerImplementors = []string{"TopCustomer"}
+
+func (ec *executionContext) _TopCustomer(ctx context.Context, sel ast.SelectionSet, obj *model.TopCustomer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, topCustomerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TopCustomer")
+		case "customer":
+			out.Values[i] = ec._TopCustomer_customer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._TopCustomer_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "spent":
+			out.Values[i] = ec._TopCustomer_spent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var vendorImplementors = []string{"Vendor", "_Entity"}
 
 func (ec *executionContext) _Vendor(ctx context.Context, sel ast.SelectionSet, obj *model.Vendor) graphql.Marshaler {
@@ -2323,30 +7137,221 @@ func (ec *executionContext) _Vendor(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Vendor_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Vendor_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "about":
 			out.Values[i] = ec._Vendor_about(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "status":
-			out.Values[i] = ec._Vendor_status(ctx, field, obj)
+		case "phone":
+			out.Values[i] = ec._Vendor_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Vendor_email(ctx, field, obj)
+				})
+		case "address":
+			out.Values[i] = ec._Vendor_address(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "location":
+			out.Values[i] = ec._Vendor_location(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "timeZone":
+			out.Values[i] = ec._Vendor_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "logo":
+			out.Values[i] = ec._Vendor_logo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gallery":
+			out.Values[i] = ec._Vendor_gallery(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "team":
+			out.Values[i] = ec._Vendor_team(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "socialLinks":
+			out.Values[i] = ec._Vendor_socialLinks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openingHours":
+			out.Values[i] = ec._Vendor_openingHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isOpen":
 			out.Values[i] = ec._Vendor_isOpen(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openNow":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Vendor_openNow(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Vendor_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Vendor_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vendorConnectionImplementors = []string{"VendorConnection"}
+
+func (ec *executionContext) _VendorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.VendorConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vendorConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VendorConnection")
+		case "edges":
+			out.Values[i] = ec._VendorConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._VendorConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vendorEdgeImplementors = []string{"VendorEdge"}
+
+func (ec *executionContext) _VendorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.VendorEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vendorEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VendorEdge")
+		case "cursor":
+			out.Values[i] = ec._VendorEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._VendorEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceKm":
+			out.Values[i] = ec._VendorEdge_distanceKm(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var vendorSessionImplementors = []string{"VendorSession"}
+
+func (ec *executionContext) _VendorSession(ctx context.Context, sel ast.SelectionSet, obj *model.VendorSession) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, vendorSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VendorSession")
+		case "accessToken":
+			out.Values[i] = ec._VendorSession_accessToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accessTokenExpiresAt":
+			out.Values[i] = ec._VendorSession_accessTokenExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshToken":
+			out.Values[i] = ec._VendorSession_refreshToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshTokenExpiresAt":
+			out.Values[i] = ec._VendorSession_refreshTokenExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "vendor":
+			out.Values[i] = ec._VendorSession_vendor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -2762,6 +7767,31 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNApplyAsVendorInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐApplyAsVendorInput(ctx context.Context, v any) (model.ApplyAsVendorInput, error) {
+	res, err := ec.unmarshalInputApplyAsVendorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAsset2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐAsset(ctx context.Context, sel ast.SelectionSet, v model.Asset) graphql.Marshaler {
+	return ec._Asset(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAsset2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐAssetᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Asset) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAsset2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐAsset(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -2774,6 +7804,54 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Customer!")
+		return graphql.Null
+	}
+	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDashboardBucket2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardBucket(ctx context.Context, sel ast.SelectionSet, v model.DashboardBucket) graphql.Marshaler {
+	return ec._DashboardBucket(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDashboardBucket2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DashboardBucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDashboardBucket2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNDashboardMetric2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardMetric(ctx context.Context, v any) (model.DashboardMetric, error) {
+	var res model.DashboardMetric
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDashboardMetric2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardMetric(ctx context.Context, sel ast.SelectionSet, v model.DashboardMetric) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDashboardWindow2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardWindow(ctx context.Context, v any) (model.DashboardWindow, error) {
+	var res model.DashboardWindow
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDashboardWindow2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardWindow(ctx context.Context, sel ast.SelectionSet, v model.DashboardWindow) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -2804,6 +7882,25 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNGeoPointInput2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐGeoPointInput(ctx context.Context, v any) (*model.GeoPointInput, error) {
+	res, err := ec.unmarshalInputGeoPointInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -2818,6 +7915,75 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Money!")
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOpeningDay2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐOpeningDay(ctx context.Context, sel ast.SelectionSet, v model.OpeningDay) graphql.Marshaler {
+	return ec._OpeningDay(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOpeningDay2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐOpeningDayᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OpeningDay) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOpeningDay2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐOpeningDay(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNOpeningDayInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐOpeningDayInput(ctx context.Context, v any) (model.OpeningDayInput, error) {
+	res, err := ec.unmarshalInputOpeningDayInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOpeningDayInput2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐOpeningDayInputᚄ(ctx context.Context, v any) ([]model.OpeningDayInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.OpeningDayInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOpeningDayInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐOpeningDayInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRole(ctx context.Context, v any) (auth.Role, error) {
 	var res auth.Role
 	err := res.UnmarshalGQL(v)
@@ -2826,6 +7992,26 @@ func (ec *executionContext) unmarshalNRole2githubᚗcomᚋplatterhqᚋplatterᚋ
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRole(ctx context.Context, sel ast.SelectionSet, v auth.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNSocialLink2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐSocialLink(ctx context.Context, sel ast.SelectionSet, v model.SocialLink) graphql.Marshaler {
+	return ec._SocialLink(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSocialLink2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐSocialLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SocialLink) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSocialLink2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐSocialLink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -2842,6 +8028,103 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) marshalNTeamMember2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTeamMember(ctx context.Context, sel ast.SelectionSet, v model.TeamMember) graphql.Marshaler {
+	return ec._TeamMember(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTeamMember2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTeamMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TeamMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTeamMember2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTeamMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTeamMemberInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTeamMemberInput(ctx context.Context, v any) (model.TeamMemberInput, error) {
+	res, err := ec.unmarshalInputTeamMemberInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimeRange2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTimeRange(ctx context.Context, sel ast.SelectionSet, v model.TimeRange) graphql.Marshaler {
+	return ec._TimeRange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTimeRange2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTimeRangeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TimeRange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimeRange2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTimeRange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTimeRangeInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTimeRangeInput(ctx context.Context, v any) (model.TimeRangeInput, error) {
+	res, err := ec.unmarshalInputTimeRangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTimeRangeInput2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTimeRangeInputᚄ(ctx context.Context, v any) ([]model.TimeRangeInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.TimeRangeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimeRangeInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTimeRangeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTopCustomer2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTopCustomer(ctx context.Context, sel ast.SelectionSet, v model.TopCustomer) graphql.Marshaler {
+	return ec._TopCustomer(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTopCustomer2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTopCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TopCustomer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTopCustomer2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐTopCustomer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNUpdateVendorProfileInput2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐUpdateVendorProfileInput(ctx context.Context, v any) (model.UpdateVendorProfileInput, error) {
+	res, err := ec.unmarshalInputUpdateVendorProfileInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVendor2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendor(ctx context.Context, sel ast.SelectionSet, v *model.Vendor) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Vendor!")
+		return graphql.Null
+	}
+	return ec._Vendor(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNVendorByIDsInput2ᚕᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorByIDsInput(ctx context.Context, v any) ([]*model.VendorByIDsInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -2856,6 +8139,42 @@ func (ec *executionContext) unmarshalNVendorByIDsInput2ᚕᚖgithubᚗcomᚋplat
 	return res, nil
 }
 
+func (ec *executionContext) marshalNVendorConnection2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorConnection(ctx context.Context, sel ast.SelectionSet, v *model.VendorConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VendorConnection!")
+		return graphql.Null
+	}
+	return ec._VendorConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVendorEdge2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorEdge(ctx context.Context, sel ast.SelectionSet, v model.VendorEdge) graphql.Marshaler {
+	return ec._VendorEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVendorEdge2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.VendorEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVendorEdge2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVendorSession2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorSession(ctx context.Context, sel ast.SelectionSet, v *model.VendorSession) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VendorSession!")
+		return graphql.Null
+	}
+	return ec._VendorSession(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNVendorStatus2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorStatus(ctx context.Context, v any) (model.VendorStatus, error) {
 	var res model.VendorStatus
 	err := res.UnmarshalGQL(v)
@@ -2863,6 +8182,16 @@ func (ec *executionContext) unmarshalNVendorStatus2githubᚗcomᚋplatterhqᚋpl
 }
 
 func (ec *executionContext) marshalNVendorStatus2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorStatus(ctx context.Context, sel ast.SelectionSet, v model.VendorStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNWeekday2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐWeekday(ctx context.Context, v any) (model.Weekday, error) {
+	var res model.Weekday
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeekday2githubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐWeekday(ctx context.Context, sel ast.SelectionSet, v model.Weekday) graphql.Marshaler {
 	return v
 }
 
@@ -3213,6 +8542,13 @@ func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx contex
 	return ret
 }
 
+func (ec *executionContext) marshalOAsset2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐAsset(ctx context.Context, sel ast.SelectionSet, v *model.Asset) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Asset(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -3241,6 +8577,87 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalODashboardWindow2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardWindow(ctx context.Context, v any) (*model.DashboardWindow, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.DashboardWindow)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODashboardWindow2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐDashboardWindow(ctx context.Context, sel ast.SelectionSet, v *model.DashboardWindow) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOGeoPoint2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐGeoPoint(ctx context.Context, sel ast.SelectionSet, v *model.GeoPoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GeoPoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOGeoPointInput2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐGeoPointInput(ctx context.Context, v any) (*model.GeoPointInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputGeoPointInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalONearInput2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐNearInput(ctx context.Context, v any) (*model.NearInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputNearInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋplatterhqᚋplatterᚋinternalᚋauthᚐRoleᚄ(ctx context.Context, v any) ([]auth.Role, error) {
@@ -3369,6 +8786,14 @@ func (ec *executionContext) unmarshalOVendorByIDsInput2ᚖgithubᚗcomᚋplatter
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputVendorByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOVendorFilter2ᚖgithubᚗcomᚋplatterhqᚋplatterᚋsubgraphsᚋvendorsvcᚋgraphᚋmodelᚐVendorFilter(ctx context.Context, v any) (*model.VendorFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVendorFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -11,23 +11,28 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/platterhq/platter/internal/gqlsrv"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/dashboard"
 	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile"
 )
 
 // Deps is what the resolvers need.
 type Deps struct {
 	Vendors *vendorprofile.Service
-	Log     *slog.Logger
+	// Dashboard answers the owner's dashboard from the order and review
+	// projection.
+	Dashboard *dashboard.Service
+	Log       *slog.Logger
 }
 
-// Resolver is the root resolver.
-type Resolver struct{ Deps }
+// Resolver is the root resolver. Deps is a named field: the query
+// resolver's Vendors method would otherwise shadow Deps.Vendors.
+type Resolver struct{ deps Deps }
 
 // NewSchema returns the vendor subgraph's executable schema: the one seam
 // used by the service binary, the all-in-one launcher and tests.
 func NewSchema(deps Deps) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
-		Resolvers:  &Resolver{deps},
+		Resolvers:  &Resolver{deps: deps},
 		Directives: DirectiveRoot{Auth: gqlsrv.Auth},
 	})
 }

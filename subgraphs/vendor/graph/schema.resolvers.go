@@ -7,24 +7,223 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/dashboard"
 	"github.com/platterhq/platter/subgraphs/vendorsvc/graph/model"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile"
 )
 
-// Vendor is the resolver for the vendor field.
-func (r *queryResolver) Vendor(ctx context.Context, id string) (*model.Vendor, error) {
-	v, err := r.Vendors.Get(ctx, id)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		return nil, nil
-	}
+// ApplyAsVendor is the resolver for the applyAsVendor field.
+func (r *mutationResolver) ApplyAsVendor(ctx context.Context, input model.ApplyAsVendorInput) (*model.VendorSession, error) {
+	v, tokens, err := r.deps.Vendors.Apply(ctx, vendorprofile.Application{
+		Name: input.Name, About: input.About, Email: input.Email, Password: input.Password,
+		Phone: deref(input.Phone), Address: deref(input.Address), Location: fromPoint(input.Location), TimeZone: deref(input.TimeZone),
+	})
 	if err != nil {
 		return nil, err
 	}
-	return toVendor(v), nil
+	return toSession(v, tokens), nil
 }
+
+// SignInVendor is the resolver for the signInVendor field.
+func (r *mutationResolver) SignInVendor(ctx context.Context, email string, password string) (*model.VendorSession, error) {
+	v, tokens, err := r.deps.Vendors.SignIn(ctx, email, password, auth.ClientAddr(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return toSession(v, tokens), nil
+}
+
+// RefreshVendorSession is the resolver for the refreshVendorSession field.
+func (r *mutationResolver) RefreshVendorSession(ctx context.Context, refreshToken string) (*model.VendorSession, error) {
+	v, tokens, err := r.deps.Vendors.Refresh(ctx, refreshToken)
+	if err != nil {
+		return nil, err
+	}
+	return toSession(v, tokens), nil
+}
+
+// SignOutVendor is the resolver for the signOutVendor field.
+func (r *mutationResolver) SignOutVendor(ctx context.Context) (bool, error) {
+	caller, err := auth.Require(ctx)
+	if err != nil {
+		return false, err
+	}
+	if err := r.deps.Vendors.SignOut(ctx, caller); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// ApproveVendor is the resolver for the approveVendor field.
+func (r *mutationResolver) ApproveVendor(ctx context.Context, id string) (*model.Vendor, error) {
+	return vendorOrErr(r.deps.Vendors.Approve(ctx, id))
+}
+
+// SuspendVendor is the resolver for the suspendVendor field.
+func (r *mutationResolver) SuspendVendor(ctx context.Context, id string) (*model.Vendor, error) {
+	return vendorOrErr(r.deps.Vendors.Suspend(ctx, id))
+}
+
+// UpdateVendorProfile is the resolver for the updateVendorProfile field.
+func (r *mutationResolver) UpdateVendorProfile(ctx context.Context, input model.UpdateVendorProfileInput) (*model.Vendor, error) {
+	return r.asOwner(ctx, func(caller auth.Identity) (vendorprofile.Vendor, error) {
+		return r.deps.Vendors.UpdateProfile(ctx, caller, vendorprofile.ProfileChange{
+			Name: input.Name, About: input.About, Email: input.Email, Phone: input.Phone, Address: input.Address,
+			Location: fromPoint(input.Location), TimeZone: input.TimeZone, LogoAssetID: input.LogoAssetID,
+		})
+	})
+}
+
+// SetOpeningHours is the resolver for the setOpeningHours field.
+func (r *mutationResolver) SetOpeningHours(ctx context.Context, days []model.OpeningDayInput) (*model.Vendor, error) {
+	return r.asOwner(ctx, func(caller auth.Identity) (vendorprofile.Vendor, error) {
+		return r.deps.Vendors.SetOpeningHours(ctx, caller, fromDays(days))
+	})
+}
+
+// AddTeamMember is the resolver for the addTeamMember field.
+func (r *mutationResolver) AddTeamMember(ctx context.Context, input model.TeamMemberInput) (*model.Vendor, error) {
+	return r.asOwner(ctx, func(caller auth.Identity) (vendorprofile.Vendor, error) {
+		return r.deps.Vendors.AddTeamMember(ctx, caller, vendorprofile.TeamMemberInput{Name: input.Name, Role: input.Role, PhotoAssetID: deref(input.PhotoAssetID)})
+	})
+}
+
+// RemoveTeamMember is the resolver for the removeTeamMember field.
+func (r *mutationResolver) RemoveTeamMember(ctx context.Context, id string) (*model.Vendor, error) {
+	return r.asOwner(ctx, func(caller auth.Identity) (vendorprofile.Vendor, error) {
+		return r.deps.Vendors.RemoveTeamMember(ctx, caller, id)
+	})
+}
+
+// AddGalleryImage is the resolver for the addGalleryImage field.
+func (r *mutationResolver) AddGalleryImage(ctx context.Context, assetID string) (*model.Vendor, error) {
+	return r.asOwner(ctx, func(caller auth.Identity) (vendorprofile.Vendor, error) {
+		return r.deps.Vendors.AddGalleryImage(ctx, caller, assetID)
+	})
+}
+
+// RemoveGalleryImage is the resolver for the removeGalleryImage field.
+func (r *mutationResolver) RemoveGalleryImage(ctx context.Context, assetID string) (*model.Vendor, error) {
+	return r.asOwner(ctx, func(caller auth.Identity) (vendorprofile.Vendor, error) {
+		return r.deps.Vendors.RemoveGalleryImage(ctx, caller, assetID)
+	})
+}
+
+// AddSocialLink is the resolver for the addSocialLink field.
+func (r *mutationResolver) AddSocialLink(ctx context.Context, url string) (*model.Vendor, error) {
+	return r.asOwner(ctx, func(caller auth.Identity) (vendorprofile.Vendor, error) {
+		return r.deps.Vendors.AddSocialLink(ctx, caller, url)
+	})
+}
+
+// RemoveSocialLink is the resolver for the removeSocialLink field.
+func (r *mutationResolver) RemoveSocialLink(ctx context.Context, url string) (*model.Vendor, error) {
+	return r.asOwner(ctx, func(caller auth.Identity) (vendorprofile.Vendor, error) {
+		return r.deps.Vendors.RemoveSocialLink(ctx, caller, url)
+	})
+}
+
+// SetVendorOpen is the resolver for the setVendorOpen field.
+func (r *mutationResolver) SetVendorOpen(ctx context.Context, open bool) (*model.Vendor, error) {
+	return r.asOwner(ctx, func(caller auth.Identity) (vendorprofile.Vendor, error) {
+		return r.deps.Vendors.SetOpen(ctx, caller, open)
+	})
+}
+
+// Vendor is the resolver for the vendor field.
+func (r *queryResolver) Vendor(ctx context.Context, id string) (*model.Vendor, error) {
+	v, err := r.deps.Vendors.Get(ctx, id)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil, nil
+	}
+	return vendorOrErr(v, err)
+}
+
+// Vendors is the resolver for the vendors field.
+func (r *queryResolver) Vendors(ctx context.Context, filter *model.VendorFilter, first int, after *string) (*model.VendorConnection, error) {
+	page, err := r.deps.Vendors.List(ctx, fromFilter(filter), first, deref(after))
+	if err != nil {
+		return nil, err
+	}
+	return toConnection(page), nil
+}
+
+// MyVendor is the resolver for the myVendor field.
+func (r *queryResolver) MyVendor(ctx context.Context) (*model.Vendor, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	return vendorOrErr(r.deps.Vendors.Mine(ctx, caller))
+}
+
+// VendorDashboard is the resolver for the vendorDashboard field.
+func (r *queryResolver) VendorDashboard(ctx context.Context, metric model.DashboardMetric, window model.DashboardWindow) ([]model.DashboardBucket, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.deps.Vendors.Mine(ctx, caller)
+	if err != nil {
+		return nil, err
+	}
+	buckets, err := r.deps.Dashboard.Series(ctx, v.ID, vendorZone(v), dashboard.Metric(metric), dashboard.Window(window), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return toDashboardBuckets(buckets), nil
+}
+
+// VendorTopCustomers is the resolver for the vendorTopCustomers field.
+func (r *queryResolver) VendorTopCustomers(ctx context.Context, limit int, window *model.DashboardWindow) ([]model.TopCustomer, error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleVendor)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.deps.Vendors.Mine(ctx, caller)
+	if err != nil {
+		return nil, err
+	}
+	var w dashboard.Window
+	if window != nil {
+		w = dashboard.Window(*window)
+	}
+	stats, err := r.deps.Dashboard.TopCustomers(ctx, v.ID, limit, w, vendorZone(v), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return toTopCustomers(stats), nil
+}
+
+// Email is the resolver for the email field.
+func (r *vendorResolver) Email(ctx context.Context, obj *model.Vendor) (*string, error) {
+	caller, ok := auth.FromContext(ctx)
+	if !obj.Own && !vendorprofile.CanSeePrivate(caller, ok, obj.Source) {
+		return nil, nil
+	}
+	return &obj.Source.Email, nil
+}
+
+// OpenNow is the resolver for the openNow field.
+func (r *vendorResolver) OpenNow(ctx context.Context, obj *model.Vendor) (bool, error) {
+	return obj.Source.OpenNow(time.Now()), nil
+}
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// Vendor returns VendorResolver implementation.
+func (r *Resolver) Vendor() VendorResolver { return &vendorResolver{r} }
+
+type (
+	mutationResolver struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+	vendorResolver   struct{ *Resolver }
+)

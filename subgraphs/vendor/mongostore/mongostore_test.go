@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/platterhq/platter/internal/events/mongoevents"
 	"github.com/platterhq/platter/internal/storage/mongodb"
 	"github.com/platterhq/platter/internal/testenv"
 	"github.com/platterhq/platter/subgraphs/vendorsvc/mongostore"
@@ -11,9 +14,10 @@ import (
 	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile/storetest"
 )
 
-// The suite runs on the embedded server, or on a real MongoDB when
-// MONGO_URI is set: the same suite proves both behave alike.
-func newStore(t *testing.T) vendorprofile.Store {
+// Database returns a fresh, migrated database: on the embedded server, or
+// on a real MongoDB when MONGO_URI is set, so the same suite proves both
+// behave alike.
+func database(t *testing.T) *mongo.Database {
 	t.Helper()
 	ctx := context.Background()
 	uri, dbName := testenv.Mongo(t)
@@ -29,9 +33,12 @@ func newStore(t *testing.T) vendorprofile.Store {
 	if err := mongostore.Migrate(ctx, db); err != nil {
 		t.Fatalf("migrate twice: %v", err)
 	}
-	return mongostore.New(db)
+	return db
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, newStore)
+	storetest.Run(t, func(t *testing.T) (vendorprofile.Store, vendorprofile.Store) {
+		db := database(t)
+		return mongostore.New(db, &mongoevents.Locks{}), mongostore.New(db, &mongoevents.Locks{})
+	})
 }

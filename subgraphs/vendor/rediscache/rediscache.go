@@ -1,23 +1,35 @@
 // Package rediscache puts a Redis read-through cache in front of a vendor
-// store. Vendor profiles are read on almost every page and change rarely,
-// and the Mongo side is slow to read by id on the embedded server.
+// store: vendors by id, and the public listing every vendors query starts
+// from. Vendor profiles are read on almost every page and change rarely,
+// and the Mongo side is slow to read on the embedded server.
+//
+// A read after a write never sees the old value: a write puts the new
+// vendor in the cache itself, and an entry only ever replaces an older
+// version (a compare in Redis), so a slow read that loaded the old vendor
+// before the write cannot put it back. The listing lives under a
+// generation that every write bumps, so a listing loaded before a write is
+// stored where nobody looks any more.
 //
 // The cache is optional at run time: when Redis fails, reads and writes go
 // to the store alone and the failure is logged once, not on every request.
 // An entry lives at most the TTL, which also bounds how stale it can be when
-// an update could not remove it (Redis down) or raced a read that refilled
-// it.
+// a write could not reach Redis.
 package rediscache
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/subgraphs/vendorsvc/vendorprofile"
 )
 
@@ -25,9 +37,15 @@ import (
 // outage costs one timeout per period instead of one per request.
 const Cooldown = 5 * time.Second
 
-// Store is a vendorprofile.Store that caches ByID in Redis.
+// Backend is the store behind the cache.
+type Backend interface {
+	vendorprofile.Store
+	vendorprofile.Lister
+}
+
+// Store is a vendorprofile.Store and Lister that caches reads in Redis.
 type Store struct {
-	next   vendorprofile.Store
+	next   Backend
 	redis  *redis.Client
 	prefix string
 	ttl    time.Duration
@@ -36,48 +54,77 @@ type Store struct {
 	mu        sync.Mutex
 	down      bool
 	downUntil time.Time
+	lastErr   string
 }
 
-var _ vendorprofile.Store = (*Store)(nil)
+var (
+	_ vendorprofile.Store  = (*Store)(nil)
+	_ vendorprofile.Lister = (*Store)(nil)
+)
 
-// New caches next in client under keys prefix+id for ttl.
-func New(next vendorprofile.Store, client *redis.Client, prefix string, ttl time.Duration, log *slog.Logger) *Store {
+// New caches next in client under keys starting with prefix for ttl.
+func New(next Backend, client *redis.Client, prefix string, ttl time.Duration, log *slog.Logger) *Store {
 	return &Store{next: next, redis: client, prefix: prefix, ttl: ttl, log: log}
 }
 
-// entry is the cached form; its JSON names are the cache's format.
-type entry struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	About     string    `json:"about"`
-	Status    string    `json:"status"`
-	IsOpen    bool      `json:"is_open"`
-	Version   int64     `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+// putNewer stores an entry "<version>|<json>" unless the key holds the same
+// or a newer version.
+var putNewer = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local v = tonumber(string.match(cur, '^(%d+)|'))
+  if v and v >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`)
+
+func (s *Store) key(id string) string { return s.prefix + "id:" + id }
+func (s *Store) genKey() string       { return s.prefix + "list:gen" }
+func (s *Store) listKey(gen string) string {
+	return s.prefix + "list:public:" + gen
 }
 
-func (s *Store) key(id string) string { return s.prefix + id }
+// Status reports whether the cache is in use, for health details: nil, or
+// why it is bypassed.
+func (s *Store) Status() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		return fmt.Errorf("vendor cache bypassed, serving from the store: %s", s.lastErr)
+	}
+	return nil
+}
 
-func (s *Store) Create(ctx context.Context, v vendorprofile.Vendor) error {
-	// Misses are never cached, so a new vendor needs no invalidation.
-	return s.next.Create(ctx, v)
+func (s *Store) Create(ctx context.Context, v vendorprofile.Vendor, publish ...events.Envelope) error {
+	if err := s.next.Create(ctx, v, publish...); err != nil {
+		return err
+	}
+	s.wrote(ctx, v)
+	return nil
+}
+
+func (s *Store) ByEmail(ctx context.Context, email string) (vendorprofile.Vendor, error) {
+	// Sign-in needs the password hash, which the cache never holds.
+	return s.next.ByEmail(ctx, email)
+}
+
+func (s *Store) List(ctx context.Context, statuses ...vendorprofile.Status) ([]vendorprofile.Vendor, error) {
+	return s.next.List(ctx, statuses...)
 }
 
 func (s *Store) ByID(ctx context.Context, id string) (vendorprofile.Vendor, error) {
-	if v, ok := s.get(ctx, id); ok {
-		return v, nil
-	}
-	v, err := s.next.ByID(ctx, id)
+	vs, err := s.ByIDs(ctx, []string{id})
 	if err != nil {
 		return vendorprofile.Vendor{}, err
 	}
-	s.put(ctx, v)
-	return v, nil
+	if len(vs) == 0 {
+		return s.next.ByID(ctx, id) // its NOT_FOUND
+	}
+	return vs[0], nil
 }
 
 // ByIDs reads every id in one MGET and the misses in one store query, then
-// caches those in one pipeline.
+// caches those in one pipeline. Misses are never cached.
 func (s *Store) ByIDs(ctx context.Context, ids []string) ([]vendorprofile.Vendor, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -94,35 +141,89 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]vendorprofile.Vendor
 	return append(hits, found...), nil
 }
 
-func (s *Store) Update(ctx context.Context, id string, change func(*vendorprofile.Vendor) error) (vendorprofile.Vendor, error) {
+// Public returns the approved vendors from the cached listing.
+func (s *Store) Public(ctx context.Context) ([]vendorprofile.Vendor, error) {
+	gen, ok := s.listGen(ctx)
+	if ok {
+		raw, err := s.redis.Get(ctx, s.listKey(gen)).Result()
+		switch {
+		case err == nil:
+			var vs []vendorprofile.Vendor
+			if json.Unmarshal([]byte(raw), &vs) == nil {
+				return vs, nil
+			}
+		case !errors.Is(err, redis.Nil):
+			s.failed(ctx, err)
+			ok = false
+		}
+	}
+	vs, err := s.next.Public(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		for i := range vs {
+			vs[i].PasswordHash = ""
+		}
+		if raw, err := json.Marshal(vs); err == nil {
+			if err := s.redis.Set(ctx, s.listKey(gen), raw, s.ttl).Err(); err != nil {
+				s.failed(ctx, err)
+			}
+		}
+	}
+	return vs, nil
+}
+
+// listGen returns the listing's current generation, false when Redis is
+// not usable.
+func (s *Store) listGen(ctx context.Context) (string, bool) {
+	if !s.usable() {
+		return "", false
+	}
+	gen, err := s.redis.Get(ctx, s.genKey()).Result()
+	if errors.Is(err, redis.Nil) {
+		return "0", true
+	}
+	if err != nil {
+		s.failed(ctx, err)
+		return "", false
+	}
+	s.succeeded(ctx)
+	return gen, true
+}
+
+func (s *Store) Update(ctx context.Context, id string, change vendorprofile.Change) (vendorprofile.Vendor, error) {
 	v, err := s.next.Update(ctx, id, change)
 	if err != nil {
 		return vendorprofile.Vendor{}, err
 	}
-	if !s.invalidate(ctx, id) {
-		s.log.WarnContext(ctx, "vendor cache entry not invalidated; a stale copy may be served until its TTL ends", "vendor_id", id, "ttl", s.ttl.String())
-	}
+	s.wrote(ctx, v)
 	return v, nil
 }
 
-func (s *Store) invalidate(ctx context.Context, id string) bool {
-	if !s.usable() {
-		return false
+func (s *Store) Apply(ctx context.Context, id, eventID string, change vendorprofile.Change) (vendorprofile.Vendor, bool, error) {
+	v, applied, err := s.next.Apply(ctx, id, eventID, change)
+	if err != nil || !applied {
+		return v, applied, err
 	}
-	if err := s.redis.Del(ctx, s.key(id)).Err(); err != nil {
-		s.failed(ctx, err)
-		return false
-	}
-	s.succeeded(ctx)
-	return true
+	s.wrote(ctx, v)
+	return v, true, nil
 }
 
-func (s *Store) get(ctx context.Context, id string) (vendorprofile.Vendor, bool) {
-	hits, _ := s.getMany(ctx, []string{id})
-	if len(hits) == 0 {
-		return vendorprofile.Vendor{}, false
+// wrote puts the saved vendor in the cache and moves the listing to a new
+// generation.
+func (s *Store) wrote(ctx context.Context, v vendorprofile.Vendor) {
+	ok := s.usable()
+	if ok {
+		s.put(ctx, v)
+		if err := s.redis.Incr(ctx, s.genKey()).Err(); err != nil {
+			s.failed(ctx, err)
+			ok = false
+		}
 	}
-	return hits[0], true
+	if !ok {
+		s.log.WarnContext(ctx, "vendor cache not updated; a stale copy may be served until its TTL ends", "vendor_id", v.ID, "ttl", s.ttl.String())
+	}
 }
 
 // getMany returns the cached vendors and the ids to read from the store:
@@ -142,35 +243,43 @@ func (s *Store) getMany(ctx context.Context, ids []string) (hits []vendorprofile
 	}
 	s.succeeded(ctx)
 	for i, val := range vals {
-		raw, ok := val.(string)
-		var e entry
-		// An entry in an older format is read through and overwritten.
-		if !ok || json.Unmarshal([]byte(raw), &e) != nil || e.ID != ids[i] {
+		raw, _ := val.(string)
+		v, ok := decode(raw)
+		if !ok || v.ID != ids[i] {
+			// Absent, or an entry in an older format: read through and
+			// overwrite.
 			misses = append(misses, ids[i])
 			continue
 		}
-		hits = append(hits, vendorprofile.Vendor{
-			ID: e.ID, Name: e.Name, About: e.About, Status: vendorprofile.Status(e.Status), IsOpen: e.IsOpen,
-			Version: e.Version, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
-		})
+		hits = append(hits, v)
 	}
 	return hits, misses
 }
 
+func decode(raw string) (vendorprofile.Vendor, bool) {
+	_, body, ok := strings.Cut(raw, "|")
+	var v vendorprofile.Vendor
+	if !ok || json.Unmarshal([]byte(body), &v) != nil {
+		return vendorprofile.Vendor{}, false
+	}
+	return v, true
+}
+
+// put caches vendors, never over a newer version. The password hash stays
+// out of Redis.
 func (s *Store) put(ctx context.Context, vendors ...vendorprofile.Vendor) {
 	if len(vendors) == 0 || !s.usable() {
 		return
 	}
 	_, err := s.redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, v := range vendors {
-			raw, err := json.Marshal(entry{
-				ID: v.ID, Name: v.Name, About: v.About, Status: string(v.Status), IsOpen: v.IsOpen,
-				Version: v.Version, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-			})
+			v.PasswordHash = ""
+			raw, err := json.Marshal(v)
 			if err != nil {
 				return err
 			}
-			p.Set(ctx, s.key(v.ID), raw, s.ttl)
+			entry := strconv.FormatInt(v.Version, 10) + "|" + string(raw)
+			putNewer.Eval(ctx, p, []string{s.key(v.ID)}, v.Version, entry, s.ttl.Milliseconds())
 		}
 		return nil
 	})
@@ -195,7 +304,7 @@ func (s *Store) failed(ctx context.Context, err error) {
 	}
 	s.mu.Lock()
 	wasDown := s.down
-	s.down, s.downUntil = true, time.Now().Add(Cooldown)
+	s.down, s.downUntil, s.lastErr = true, time.Now().Add(Cooldown), err.Error()
 	s.mu.Unlock()
 	if !wasDown {
 		s.log.WarnContext(ctx, "vendor cache unavailable; serving from the store uncached", "error", err.Error(), "retry_after", Cooldown.String())

@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/platterhq/platter/internal/apperr"
+	"github.com/platterhq/platter/internal/events"
+	"github.com/platterhq/platter/internal/events/mongoevents"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/storage/mongodb"
 	"github.com/platterhq/platter/internal/storage/redisdb"
@@ -23,7 +26,7 @@ import (
 
 const ttl = time.Minute
 
-func mongoStore(t *testing.T) *mongostore.Store {
+func mongoDB(t *testing.T) *mongo.Database {
 	t.Helper()
 	ctx := context.Background()
 	uri, dbName := testenv.Mongo(t)
@@ -36,7 +39,12 @@ func mongoStore(t *testing.T) *mongostore.Store {
 	if err := mongostore.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	return mongostore.New(db)
+	return db
+}
+
+func mongoStore(t *testing.T) *mongostore.Store {
+	t.Helper()
+	return mongostore.New(mongoDB(t), &mongoevents.Locks{})
 }
 
 func redisClient(t *testing.T, url string) *redis.Client {
@@ -53,6 +61,13 @@ func redisClient(t *testing.T, url string) *redis.Client {
 // under a key prefix of its own so parallel tests never meet.
 func cached(t *testing.T) (*rediscache.Store, *mongostore.Store, *redis.Client, string) {
 	t.Helper()
+	client, prefix := sharedRedis(t)
+	inner := mongoStore(t)
+	return rediscache.New(inner, client, prefix, ttl, logging.Discard()), inner, client, prefix
+}
+
+func sharedRedis(t *testing.T) (*redis.Client, string) {
+	t.Helper()
 	client := redisClient(t, testenv.Redis(t))
 	prefix := testenv.Name("vendortest") + ":"
 	t.Cleanup(func() {
@@ -62,14 +77,17 @@ func cached(t *testing.T) (*rediscache.Store, *mongostore.Store, *redis.Client, 
 			client.Del(ctx, keys...)
 		}
 	})
-	inner := mongoStore(t)
-	return rediscache.New(inner, client, prefix, ttl, logging.Discard()), inner, client, prefix
+	return client, prefix
 }
 
 func TestCachedStoreConforms(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) vendorprofile.Store {
-		s, _, _, _ := cached(t)
-		return s
+	storetest.Run(t, func(t *testing.T) (vendorprofile.Store, vendorprofile.Store) {
+		client, prefix := sharedRedis(t)
+		db := mongoDB(t)
+		newOne := func() vendorprofile.Store {
+			return rediscache.New(mongostore.New(db, &mongoevents.Locks{}), client, prefix, ttl, logging.Discard())
+		}
+		return newOne(), newOne()
 	})
 }
 
@@ -80,19 +98,20 @@ func TestReadsAreServedFromRedis(t *testing.T) {
 	if err := s.Create(ctx, v); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := client.Exists(ctx, prefix+v.ID).Result(); n != 0 {
-		t.Fatal("a create filled the cache")
+	// A write puts the vendor in the cache; drop it to see a read fill it.
+	if n, _ := client.Del(ctx, prefix+"id:"+v.ID).Result(); n != 1 {
+		t.Fatal("a create did not fill the cache")
 	}
 	if _, err := s.ByID(ctx, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	left, err := client.TTL(ctx, prefix+v.ID).Result()
+	left, err := client.TTL(ctx, prefix+"id:"+v.ID).Result()
 	if err != nil || left <= 0 || left > ttl {
 		t.Fatalf("entry TTL %v (%v), want within %v", left, err, ttl)
 	}
 	// Changed behind the cache's back: the cache still answers the copy it
 	// holds, which proves the read did not reach the store.
-	if _, err := inner.Update(ctx, v.ID, func(v *vendorprofile.Vendor) error { v.Name = "Renamed"; return nil }); err != nil {
+	if _, err := inner.Update(ctx, v.ID, set(func(v *vendorprofile.Vendor) error { v.Name = "Renamed"; return nil })); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.ByID(ctx, v.ID)
@@ -100,7 +119,7 @@ func TestReadsAreServedFromRedis(t *testing.T) {
 		t.Fatalf("got %v %+v, want the cached copy", err, got)
 	}
 	// An update through the cache drops the entry; the next read is fresh.
-	if _, err := s.Update(ctx, v.ID, func(v *vendorprofile.Vendor) error { return v.SetOpen(true) }); err != nil {
+	if _, err := s.Update(ctx, v.ID, set(func(v *vendorprofile.Vendor) error { return v.SetOpen(true) })); err != nil {
 		t.Fatal(err)
 	}
 	got, err = s.ByID(ctx, v.ID)
@@ -116,7 +135,7 @@ func TestMissesAreNotCached(t *testing.T) {
 	if _, err := s.ByID(ctx, v.ID); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("unknown id: %v", err)
 	}
-	if n, _ := client.Exists(ctx, prefix+v.ID).Result(); n != 0 {
+	if n, _ := client.Exists(ctx, prefix+"id:"+v.ID).Result(); n != 0 {
 		t.Fatal("a miss was cached")
 	}
 	if err := s.Create(ctx, v); err != nil {
@@ -141,11 +160,11 @@ func TestRedisDownStillAnswers(t *testing.T) {
 	start := time.Now()
 	for range 5 {
 		got, err := s.ByID(ctx, v.ID)
-		if err != nil || got != v {
+		if err != nil || !storetest.Equal(got, v) {
 			t.Fatalf("uncached read: %v %+v", err, got)
 		}
 	}
-	updated, err := s.Update(ctx, v.ID, func(v *vendorprofile.Vendor) error { return v.SetOpen(true) })
+	updated, err := s.Update(ctx, v.ID, set(func(v *vendorprofile.Vendor) error { return v.SetOpen(true) }))
 	if err != nil || !updated.IsOpen {
 		t.Fatalf("uncached update: %v %+v", err, updated)
 	}
@@ -159,7 +178,70 @@ func TestRedisDownStillAnswers(t *testing.T) {
 	if n := strings.Count(out, "vendor cache unavailable"); n != 1 {
 		t.Fatalf("want the outage logged once, got %d times:\n%s", n, out)
 	}
-	if !strings.Contains(out, "vendor cache entry not invalidated") {
+	if !strings.Contains(out, "vendor cache not updated") {
 		t.Fatalf("the skipped invalidation was not logged:\n%s", out)
+	}
+}
+
+func set(edit func(*vendorprofile.Vendor) error) vendorprofile.Change {
+	return func(v *vendorprofile.Vendor) ([]events.Envelope, error) { return nil, edit(v) }
+}
+
+// A read that loaded a vendor before a write and caches it after the
+// write must not bring the old vendor back: entries only replace older
+// versions.
+func TestSlowReadCannotUndoAWrite(t *testing.T) {
+	ctx := context.Background()
+	s, inner, _, _ := cached(t)
+	v := storetest.Vendor(t, "Racer", vendorprofile.StatusApproved)
+	if err := s.Create(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	old, err := inner.ByID(ctx, v.ID) // the slow reader's copy
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(ctx, v.ID, set(func(v *vendorprofile.Vendor) error { v.Name = "Racer Two"; return nil })); err != nil {
+		t.Fatal(err)
+	}
+	// The slow reader now fills the cache through the same path a read
+	// takes, with what it loaded before the write.
+	_ = s.Fill(ctx, old)
+	got, err := s.ByID(ctx, v.ID)
+	if err != nil || got.Name != "Racer Two" {
+		t.Fatalf("read after write: %v %+v", err, got)
+	}
+}
+
+// The public listing is cached, and any write moves it on.
+func TestListingIsCachedAndInvalidated(t *testing.T) {
+	ctx := context.Background()
+	s, inner, _, _ := cached(t)
+	a := storetest.Vendor(t, "Alpha", vendorprofile.StatusApproved)
+	if err := s.Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Public(ctx); err != nil || len(got) != 1 {
+		t.Fatalf("first listing: %v %+v", err, got)
+	}
+	// Behind the cache's back: the cached listing still answers.
+	b := storetest.Vendor(t, "Beta", vendorprofile.StatusApproved)
+	if err := inner.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Public(ctx); err != nil || len(got) != 1 {
+		t.Fatalf("cached listing: %v %+v", err, got)
+	}
+	if _, err := s.Update(ctx, a.ID, set(func(v *vendorprofile.Vendor) error { v.Name = "Alpha Two"; return nil })); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Public(ctx)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("listing after a write: %v %+v", err, got)
+	}
+	for _, v := range got {
+		if v.ID == a.ID && v.Name != "Alpha Two" {
+			t.Fatalf("stale vendor in the listing: %+v", v)
+		}
 	}
 }

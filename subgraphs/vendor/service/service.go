@@ -1,20 +1,31 @@
-// Package service wires the vendor subgraph: Mongo store, Redis cache,
-// vendor profile rules and GraphQL handler. The binary and the all-in-one
-// launcher both open it.
+// Package service wires the vendor subgraph: Mongo store with its outbox,
+// Redis cache, vendor rules, event handlers and GraphQL handler. The binary
+// and the all-in-one launcher both open it.
 package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/platterhq/platter/internal/auth"
+	"github.com/platterhq/platter/internal/auth/authmongo"
 	"github.com/platterhq/platter/internal/config"
+	"github.com/platterhq/platter/internal/events"
+	"github.com/platterhq/platter/internal/events/mongoevents"
 	"github.com/platterhq/platter/internal/gqlsrv"
 	"github.com/platterhq/platter/internal/httpserver"
 	"github.com/platterhq/platter/internal/storage/mongodb"
 	"github.com/platterhq/platter/internal/storage/redisdb"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/consumers"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/dashboard"
+	"github.com/platterhq/platter/subgraphs/vendorsvc/dashboardstore"
 	"github.com/platterhq/platter/subgraphs/vendorsvc/graph"
 	"github.com/platterhq/platter/subgraphs/vendorsvc/mongostore"
 	"github.com/platterhq/platter/subgraphs/vendorsvc/rediscache"
@@ -23,13 +34,23 @@ import (
 
 // cachePrefix names the cache's keys; the version changes with the cached
 // format, so that a deployment never reads another's entries.
-const cachePrefix = "platter:vendor:v1:"
+const cachePrefix = "platter:vendor:v2:"
 
 // Service is an opened vendor subgraph.
 type Service struct {
 	http.Handler // the GraphQL endpoint and /healthz
 	Vendors      *vendorprofile.Service
-	close        func()
+
+	log         *slog.Logger
+	store       *mongostore.Store
+	locks       *mongoevents.Locks
+	vendorsColl *mongo.Collection
+	close       func()
+
+	mu      sync.Mutex
+	mux     events.Mux // the handlers Start subscribes, by event type
+	started bool
+	running sync.WaitGroup
 }
 
 // Open connects the store and the cache, runs migrations and builds the
@@ -58,14 +79,29 @@ func Open(ctx context.Context, cfg config.Vendor, log *slog.Logger) (*Service, e
 		closeAll()
 		return nil, err
 	}
+	if err := dashboardstore.Migrate(ctx, db); err != nil {
+		closeAll()
+		return nil, err
+	}
+	sessions, err := authmongo.New(ctx, db.Collection("sessions"))
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	if err := redisdb.Ping(pingCtx, cache); err != nil {
 		log.WarnContext(ctx, "vendor cache unreachable at start; serving uncached until it answers", "error", err.Error())
 	}
 	cancel()
 
-	vendors := vendorprofile.NewService(rediscache.New(mongostore.New(db), cache, cachePrefix, cfg.CacheTTL, log))
-	schema := graph.NewSchema(graph.Deps{Vendors: vendors, Log: log})
+	// One Locks for the store and the relay: the embedded server needs the
+	// writes to each vendor document serialised (mongoevents.Locks).
+	locks := &mongoevents.Locks{}
+	store := mongostore.New(db, locks)
+	cached := rediscache.New(store, cache, cachePrefix, cfg.CacheTTL, log)
+	vendors := vendorprofile.NewService(cached, cached, auth.NewSessions(keys, sessions, cfg.AccessTTL, cfg.RefreshTTL), log)
+	dash := dashboard.NewService(dashboardstore.New(db))
+	schema := graph.NewSchema(graph.Deps{Vendors: vendors, Dashboard: dash, Log: log})
 	h := gqlsrv.NewHandler(schema, keys, log, gqlsrv.Options{},
 		httpserver.Check{
 			Name:  "mongodb",
@@ -74,13 +110,79 @@ func Open(ctx context.Context, cfg config.Vendor, log *slog.Logger) (*Service, e
 		httpserver.Check{
 			Name:     "redis",
 			Optional: true, // reads fall back to MongoDB
-			Probe:    func(ctx context.Context) error { return redisdb.Ping(ctx, cache) },
+			Probe: func(ctx context.Context) error {
+				if err := redisdb.Ping(ctx, cache); err != nil {
+					return fmt.Errorf("%w; serving uncached from MongoDB", err)
+				}
+				return cached.Status()
+			},
 		},
 	)
-	return &Service{Handler: h, Vendors: vendors, close: closeAll}, nil
+	svc := &Service{
+		Handler: h, Vendors: vendors, log: log, store: store, locks: locks,
+		vendorsColl: db.Collection(mongostore.Collection),
+		mux:         consumers.Handlers(vendors), close: closeAll,
+	}
+	for typ, handler := range dash.Handlers() {
+		if err := svc.Handle(typ, handler); err != nil {
+			closeAll()
+			return nil, err
+		}
+	}
+	return svc, nil
 }
 
 var _ httpserver.Service = (*Service)(nil)
 
-// Close releases the store and cache connections.
-func (s *Service) Close() { s.close() }
+// Handle adds a handler for an event type to those Start subscribes under
+// the subscriber name "vendor" (consumers.Subscriber): the owner's
+// dashboard projection registers its handlers this way. Call it before
+// Start; a type registered twice is an error.
+func (s *Service) Handle(eventType string, h events.Handler) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return errors.New("vendor service: Handle after Start")
+	}
+	if h == nil {
+		return fmt.Errorf("vendor service: no handler for %s", eventType)
+	}
+	if _, dup := s.mux[eventType]; dup {
+		return fmt.Errorf("vendor service: %s already has a handler", eventType)
+	}
+	s.mux[eventType] = h
+	return nil
+}
+
+// Start publishes the events the vendor documents hold, and every new one,
+// on bus, and subscribes the vendor handlers (and those added with Handle)
+// under "vendor", all until ctx ends; Close waits for the relay.
+func (s *Service) Start(ctx context.Context, bus events.Bus) error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("vendor service: started twice")
+	}
+	s.started = true
+	mux := s.mux
+	s.mu.Unlock()
+
+	relay := mongoevents.NewRelay(bus, mongoevents.Options{Locks: s.locks, Logger: s.log}, s.vendorsColl)
+	s.store.OnWrite(relay.Notify)
+	s.running.Go(func() {
+		if err := relay.Run(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "vendor outbox relay stopped", "error", err)
+		}
+	})
+	if err := bus.Subscribe(ctx, consumers.Subscriber, events.Recover(mux.Handle), mux.Types()...); err != nil {
+		return fmt.Errorf("subscribe vendor handlers: %w", err)
+	}
+	return nil
+}
+
+// Close waits for the relay (its context must have ended) and releases the
+// store and cache connections.
+func (s *Service) Close() {
+	s.running.Wait()
+	s.close()
+}

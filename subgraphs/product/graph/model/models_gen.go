@@ -4,17 +4,103 @@ package model
 
 import (
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
+
+// An uploaded image, owned by the cloudmanager subgraph.
+type Asset struct {
+	ID string `json:"id"`
+}
+
+func (Asset) IsEntity() {}
+
+// A main category of the platform (Pizza, Drinks...), managed by admins.
+type Category struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type CategoryPayload struct {
+	Category *Category `json:"category"`
+}
+
+type CreateCategoryInput struct {
+	Name string `json:"name"`
+}
+
+type CreateMenuSectionInput struct {
+	Name string `json:"name"`
+	// Last when not given.
+	Position graphql.Omittable[*int] `json:"position,omitempty"`
+}
+
+type CreateProductInput struct {
+	Title           string                     `json:"title"`
+	Description     graphql.Omittable[*string] `json:"description,omitempty"`
+	Price           *MoneyInput                `json:"price"`
+	DiscountPercent graphql.Omittable[*int]    `json:"discountPercent,omitempty"`
+	// An uploaded image's asset id.
+	ImageID    graphql.Omittable[*string] `json:"imageId,omitempty"`
+	CategoryID graphql.Omittable[*string] `json:"categoryId,omitempty"`
+	// One of the caller's menu sections.
+	SectionID graphql.Omittable[*string] `json:"sectionId,omitempty"`
+	// Whether it is on offer; true unless given.
+	Available graphql.Omittable[*bool] `json:"available,omitempty"`
+}
+
+type DeleteMenuSectionPayload struct {
+	DeletedSectionID string `json:"deletedSectionId"`
+}
+
+type MenuSectionPayload struct {
+	Section *MenuSection `json:"section"`
+}
+
+// An amount of money in the currency's minor unit (cents), so sums are exact.
+type Money struct {
+	Amount   int    `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// A price as a vendor enters it: cents of the currency (EUR).
+type MoneyInput struct {
+	Amount   int    `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+type Mutation struct {
+}
+
+// Where a page of a connection ends.
+type PageInfo struct {
+	HasNextPage bool    `json:"hasNextPage"`
+	EndCursor   *string `json:"endCursor,omitempty"`
+}
 
 // A food item on a vendor's menu.
 type Product struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	Description string    `json:"description"`
-	Available   bool      `json:"available"`
-	CreatedAt   time.Time `json:"createdAt"`
+	ID string `json:"id"`
+	// Unique on its vendor's menu, ignoring case.
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	// The list price.
+	Price *Money `json:"price"`
+	// Percent taken off the price, 0 to 90.
+	DiscountPercent int `json:"discountPercent"`
+	// What a customer pays: the price less the discount, computed by the server.
+	FinalPrice *Money `json:"finalPrice"`
+	Image      *Asset `json:"image,omitempty"`
+	// The main category, if the vendor chose one.
+	Category *Category `json:"category,omitempty"`
+	// The section of the vendor's menu it is listed in.
+	Section *MenuSection `json:"section,omitempty"`
+	// Whether it can be ordered now: the vendor offers it and the vendor is trading.
+	Available bool `json:"available"`
 	// Whose menu it is on; the vendor subgraph resolves the rest.
-	Vendor *Vendor `json:"vendor"`
+	Vendor    *Vendor   `json:"vendor"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 func (Product) IsEntity() {}
@@ -23,12 +109,56 @@ type ProductByIDsInput struct {
 	ID string `json:"ID"`
 }
 
+// A page of products.
+type ProductConnection struct {
+	Edges    []ProductEdge `json:"edges"`
+	PageInfo *PageInfo     `json:"pageInfo"`
+}
+
+// A product and its position in a listing.
+type ProductEdge struct {
+	Cursor string   `json:"cursor"`
+	Node   *Product `json:"node"`
+}
+
+// Narrows a product listing; every field given must match.
+type ProductFilter struct {
+	VendorID   graphql.Omittable[*string] `json:"vendorId,omitempty"`
+	CategoryID graphql.Omittable[*string] `json:"categoryId,omitempty"`
+	SectionID  graphql.Omittable[*string] `json:"sectionId,omitempty"`
+	// Matches, ignoring case, the title, the description or the vendor's name.
+	Search graphql.Omittable[*string] `json:"search,omitempty"`
+	// The highest final price, in cents.
+	MaxPrice graphql.Omittable[*int] `json:"maxPrice,omitempty"`
+	// true: only products that can be ordered now; false: only those that cannot.
+	Available graphql.Omittable[*bool] `json:"available,omitempty"`
+}
+
+type ProductPayload struct {
+	Product *Product `json:"product"`
+}
+
 type Query struct {
 }
 
-// A vendor, owned by the vendor subgraph.
-type Vendor struct {
-	ID string `json:"id"`
+// Only the fields given change.
+type UpdateMenuSectionInput struct {
+	Name     graphql.Omittable[*string] `json:"name,omitempty"`
+	Position graphql.Omittable[*int]    `json:"position,omitempty"`
 }
 
-func (Vendor) IsEntity() {}
+// Only the fields given change; null clears the image, category or section.
+type UpdateProductInput struct {
+	Title           graphql.Omittable[*string]     `json:"title,omitempty"`
+	Description     graphql.Omittable[*string]     `json:"description,omitempty"`
+	Price           graphql.Omittable[*MoneyInput] `json:"price,omitempty"`
+	DiscountPercent graphql.Omittable[*int]        `json:"discountPercent,omitempty"`
+	ImageID         graphql.Omittable[*string]     `json:"imageId,omitempty"`
+	CategoryID      graphql.Omittable[*string]     `json:"categoryId,omitempty"`
+	SectionID       graphql.Omittable[*string]     `json:"sectionId,omitempty"`
+	Available       graphql.Omittable[*bool]       `json:"available,omitempty"`
+}
+
+type VendorByIDsInput struct {
+	ID string `json:"ID"`
+}

@@ -10,31 +10,323 @@ import (
 	"time"
 )
 
+type ApplyAsVendorInput struct {
+	Name string `json:"name"`
+	// 3 to 150 characters.
+	About string `json:"about"`
+	// The sign-in email; unique.
+	Email string `json:"email"`
+	// At least 8 characters.
+	Password string  `json:"password"`
+	Phone    *string `json:"phone,omitempty"`
+	Address  *string `json:"address,omitempty"`
+	// Where the address is, when the client knows; otherwise it is looked up.
+	Location *GeoPointInput `json:"location,omitempty"`
+	// IANA time zone; UTC when omitted.
+	TimeZone *string `json:"timeZone,omitempty"`
+}
+
+// An uploaded image, owned by the media subgraph.
+type Asset struct {
+	ID string `json:"id"`
+}
+
+func (Asset) IsEntity() {}
+
+// A customer, owned by the customer subgraph.
+type Customer struct {
+	ID string `json:"id"`
+}
+
+func (Customer) IsEntity() {}
+
+// One bucket of a dashboard series, from start (included) to end (excluded).
+type DashboardBucket struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// ORDERS: placed and going ahead or delivered; EARNINGS: delivered; REVIEWS: written.
+	Count int `json:"count"`
+	// ORDERS: placed in the bucket and then rejected, expired or cancelled; 0 for other metrics.
+	Lost int `json:"lost"`
+	// EARNINGS: the delivered orders' totals; null for other metrics and for a vendor that never had an order.
+	Amount *Money `json:"amount,omitempty"`
+	// REVIEWS: the mean rating of the bucket's reviews; null when there are none.
+	AverageRating *float64 `json:"averageRating,omitempty"`
+}
+
+// A position in WGS 84 degrees.
+type GeoPoint struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+type GeoPointInput struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// An amount of money in the currency's minor unit (cents), so sums are exact.
+type Money struct {
+	Amount   int    `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+type Mutation struct {
+}
+
+type NearInput struct {
+	Point *GeoPointInput `json:"point"`
+	// More than 0 and at most 100.
+	RadiusKm float64 `json:"radiusKm"`
+}
+
+type OpeningDay struct {
+	Day Weekday `json:"day"`
+	// Ordered and apart.
+	Ranges []TimeRange `json:"ranges"`
+}
+
+type OpeningDayInput struct {
+	Day    Weekday          `json:"day"`
+	Ranges []TimeRangeInput `json:"ranges"`
+}
+
+// Where a page of a connection ends.
+type PageInfo struct {
+	HasNextPage bool    `json:"hasNextPage"`
+	EndCursor   *string `json:"endCursor,omitempty"`
+}
+
 type Query struct {
 }
 
-// A restaurant or shop that sells dishes.
-type Vendor struct {
-	ID        string       `json:"id"`
-	Name      string       `json:"name"`
-	About     string       `json:"about"`
-	Status    VendorStatus `json:"status"`
-	IsOpen    bool         `json:"isOpen"`
-	CreatedAt time.Time    `json:"createdAt"`
+// A link to the vendor elsewhere.
+type SocialLink struct {
+	// Derived from the link's host: https://www.instagram.com/x gives instagram.
+	Title string `json:"title"`
+	URL   string `json:"url"`
 }
 
-func (Vendor) IsEntity() {}
+// A person shown on the vendor's page.
+type TeamMember struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// What they do, e.g. Head chef.
+	Role  string `json:"role"`
+	Photo *Asset `json:"photo,omitempty"`
+}
+
+type TeamMemberInput struct {
+	Name         string  `json:"name"`
+	Role         string  `json:"role"`
+	PhotoAssetID *string `json:"photoAssetId,omitempty"`
+}
+
+// A period of one day in the vendor's time zone.
+type TimeRange struct {
+	// HH:MM
+	Opens string `json:"opens"`
+	// HH:MM, after opens; 24:00 is the end of the day.
+	Closes string `json:"closes"`
+}
+
+type TimeRangeInput struct {
+	// HH:MM from 00:00
+	Opens string `json:"opens"`
+	// HH:MM up to 24:00, after opens
+	Closes string `json:"closes"`
+}
+
+// A customer of the vendor, counted on delivered orders.
+type TopCustomer struct {
+	Customer *Customer `json:"customer"`
+	Orders   int       `json:"orders"`
+	Spent    *Money    `json:"spent"`
+}
+
+// Omitted fields stay as they are; an empty phone, address or logoAssetId clears it.
+type UpdateVendorProfileInput struct {
+	Name    *string `json:"name,omitempty"`
+	About   *string `json:"about,omitempty"`
+	Email   *string `json:"email,omitempty"`
+	Phone   *string `json:"phone,omitempty"`
+	Address *string `json:"address,omitempty"`
+	// Only with address: where it is. An address given without one is looked up.
+	Location    *GeoPointInput `json:"location,omitempty"`
+	TimeZone    *string        `json:"timeZone,omitempty"`
+	LogoAssetID *string        `json:"logoAssetId,omitempty"`
+}
 
 type VendorByIDsInput struct {
 	ID string `json:"ID"`
+}
+
+type VendorConnection struct {
+	Edges    []VendorEdge `json:"edges"`
+	PageInfo *PageInfo    `json:"pageInfo"`
+}
+
+type VendorEdge struct {
+	Cursor string  `json:"cursor"`
+	Node   *Vendor `json:"node"`
+	// The distance from filter.near's point, in kilometres; null without near.
+	DistanceKm *float64 `json:"distanceKm,omitempty"`
+}
+
+type VendorFilter struct {
+	// Only the vendors within radiusKm of point, nearest first (otherwise by name).
+	Near *NearInput `json:"near,omitempty"`
+	// Only the vendors customers can order from now.
+	OpenNow *bool `json:"openNow,omitempty"`
+	// Words that must all appear in the name, about or address, ignoring case.
+	Search *string `json:"search,omitempty"`
+}
+
+// What applying, signing in or refreshing hands the client.
+type VendorSession struct {
+	// Short-lived bearer token for the Authorization header.
+	AccessToken          string    `json:"accessToken"`
+	AccessTokenExpiresAt time.Time `json:"accessTokenExpiresAt"`
+	// Opaque token for refreshVendorSession; it is rotated on every use.
+	RefreshToken          string    `json:"refreshToken"`
+	RefreshTokenExpiresAt time.Time `json:"refreshTokenExpiresAt"`
+	Vendor                *Vendor   `json:"vendor"`
+}
+
+// What a vendor dashboard series measures.
+type DashboardMetric string
+
+const (
+	// Orders placed in each bucket: count = going ahead or delivered, lost = rejected, expired or cancelled.
+	DashboardMetricOrders DashboardMetric = "ORDERS"
+	// Orders delivered in each bucket (by delivery time) and the sum of their totals.
+	DashboardMetricEarnings DashboardMetric = "EARNINGS"
+	// Reviews of the vendor and of its products written in each bucket, with their average rating; deleted reviews do not count, edited ratings replace the old.
+	DashboardMetricReviews DashboardMetric = "REVIEWS"
+)
+
+var AllDashboardMetric = []DashboardMetric{
+	DashboardMetricOrders,
+	DashboardMetricEarnings,
+	DashboardMetricReviews,
+}
+
+func (e DashboardMetric) IsValid() bool {
+	switch e {
+	case DashboardMetricOrders, DashboardMetricEarnings, DashboardMetricReviews:
+		return true
+	}
+	return false
+}
+
+func (e DashboardMetric) String() string {
+	return string(e)
+}
+
+func (e *DashboardMetric) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DashboardMetric(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DashboardMetric", str)
+	}
+	return nil
+}
+
+func (e DashboardMetric) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DashboardMetric) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DashboardMetric) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The span of a series and the size of its buckets, in the vendor's time zone.
+type DashboardWindow string
+
+const (
+	// The last 24 hours, by hour.
+	DashboardWindowHour DashboardWindow = "HOUR"
+	// The last 30 calendar days, by day (23 or 25 hours on days clocks change).
+	DashboardWindowDay DashboardWindow = "DAY"
+	// The last 12 weeks, Monday to Sunday.
+	DashboardWindowWeek DashboardWindow = "WEEK"
+	// The last 12 calendar months.
+	DashboardWindowMonth DashboardWindow = "MONTH"
+)
+
+var AllDashboardWindow = []DashboardWindow{
+	DashboardWindowHour,
+	DashboardWindowDay,
+	DashboardWindowWeek,
+	DashboardWindowMonth,
+}
+
+func (e DashboardWindow) IsValid() bool {
+	switch e {
+	case DashboardWindowHour, DashboardWindowDay, DashboardWindowWeek, DashboardWindowMonth:
+		return true
+	}
+	return false
+}
+
+func (e DashboardWindow) String() string {
+	return string(e)
+}
+
+func (e *DashboardWindow) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DashboardWindow(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DashboardWindow", str)
+	}
+	return nil
+}
+
+func (e DashboardWindow) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DashboardWindow) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DashboardWindow) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Whether a vendor may trade.
 type VendorStatus string
 
 const (
-	VendorStatusPending   VendorStatus = "PENDING"
-	VendorStatusApproved  VendorStatus = "APPROVED"
+	// Applied; waits for an admin. Only the vendor itself and admins see it.
+	VendorStatusPending VendorStatus = "PENDING"
+	// Listed and may trade.
+	VendorStatusApproved VendorStatus = "APPROVED"
+	// Stopped by an admin: hidden, and it cannot sign in.
 	VendorStatusSuspended VendorStatus = "SUSPENDED"
 )
 
@@ -82,6 +374,71 @@ func (e *VendorStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e VendorStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type Weekday string
+
+const (
+	WeekdayMonday    Weekday = "MONDAY"
+	WeekdayTuesday   Weekday = "TUESDAY"
+	WeekdayWednesday Weekday = "WEDNESDAY"
+	WeekdayThursday  Weekday = "THURSDAY"
+	WeekdayFriday    Weekday = "FRIDAY"
+	WeekdaySaturday  Weekday = "SATURDAY"
+	WeekdaySunday    Weekday = "SUNDAY"
+)
+
+var AllWeekday = []Weekday{
+	WeekdayMonday,
+	WeekdayTuesday,
+	WeekdayWednesday,
+	WeekdayThursday,
+	WeekdayFriday,
+	WeekdaySaturday,
+	WeekdaySunday,
+}
+
+func (e Weekday) IsValid() bool {
+	switch e {
+	case WeekdayMonday, WeekdayTuesday, WeekdayWednesday, WeekdayThursday, WeekdayFriday, WeekdaySaturday, WeekdaySunday:
+		return true
+	}
+	return false
+}
+
+func (e Weekday) String() string {
+	return string(e)
+}
+
+func (e *Weekday) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Weekday(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Weekday", str)
+	}
+	return nil
+}
+
+func (e Weekday) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Weekday) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Weekday) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
