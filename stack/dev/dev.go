@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"time"
@@ -40,6 +41,9 @@ type Options struct {
 	// GoogleMapsAPIKey lets dev mode geocode real addresses; without it
 	// only the demo addresses are known.
 	GoogleMapsAPIKey string
+	// WrapSubgraph, when set, wraps each subgraph's handler: tests count the
+	// requests the router makes to a subgraph with it.
+	WrapSubgraph func(name string, h http.Handler) http.Handler
 	// Log receives every component's records.
 	Log *slog.Logger
 	// Out receives the start-up lines meant for people.
@@ -136,7 +140,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		if opts.FreePorts {
 			addr = "127.0.0.1:0"
 		}
-		srv, err := httpserver.Listen(addr, sg.handler, log.With("service", sg.name))
+		h := sg.handler
+		if opts.WrapSubgraph != nil {
+			h = opts.WrapSubgraph(sg.name, h)
+		}
+		srv, err := httpserver.Listen(addr, h, log.With("service", sg.name))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sg.name, err)
 		}

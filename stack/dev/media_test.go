@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -108,4 +109,49 @@ func BenchmarkUploadThroughRouter(b *testing.B) {
 			b.ReportMetric(float64(sent.Load())/(1<<20)/b.Elapsed().Seconds(), "MB/s")
 		})
 	}
+}
+
+// An address saved without coordinates is geocoded by event: customer asks,
+// cloudmanager answers (the dev geocoder knows the demo addresses), and
+// the location appears on the address.
+func TestAddressGeocodedByEvent(t *testing.T) {
+	s, _ := startStack(t, t.TempDir())
+	url := s.RouterURL + "/graphql"
+	c := gqltest.Client{URL: url, Token: signIn(t, url, dev.CustomerEmail, dev.DemoPassword)}
+	var added struct {
+		AddAddress struct {
+			ID       string
+			Location *struct{ Lat, Lng float64 }
+		}
+	}
+	c.MustData(t, `mutation { addAddress(input: {label: "Work", street: "Via Brera 5", city: "Milano", postalCode: "20121", country: "IT"}) { id location { lat lng } } }`, nil, &added)
+	if added.AddAddress.Location != nil {
+		t.Fatalf("location before geocoding: %+v", added.AddAddress.Location)
+	}
+	var want *demo.Vendor
+	for i, v := range demo.Vendors {
+		if strings.HasPrefix(v.Address, "Via Brera 5,") {
+			want = &demo.Vendors[i]
+		}
+	}
+	eventually(t, "the geocoded location on the address", func() bool {
+		var me struct {
+			Me struct {
+				Addresses []struct {
+					ID       string
+					Location *struct{ Lat, Lng float64 }
+				}
+			}
+		}
+		c.MustData(t, `{ me { addresses { id location { lat lng } } } }`, nil, &me)
+		for _, a := range me.Me.Addresses {
+			if a.ID == added.AddAddress.ID && a.Location != nil {
+				if a.Location.Lat != want.Lat || a.Location.Lng != want.Lng {
+					t.Fatalf("geocoded to %+v, want %v,%v", a.Location, want.Lat, want.Lng)
+				}
+				return true
+			}
+		}
+		return false
+	})
 }

@@ -21,26 +21,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	return httpserver.Run(ctx, "customer", cfg.HTTP, stdout, func(ctx context.Context, env httpserver.Env) (httpserver.Service, error) {
-		log := env.Log
-		svc, err := service.Open(ctx, cfg, log)
+		svc, err := service.Open(ctx, cfg, env.Log)
 		if err != nil {
 			return nil, err
 		}
-		if cfg.AMQPURL == "" {
-			log.Warn("AMQP_URL is not set: customer events wait in the outbox, and no events are consumed (the product replica stays as it is)")
-			return svc, nil
-		}
-		bus, err := rabbitmq.New(ctx, cfg.AMQPURL, rabbitmq.WithName("customer"), rabbitmq.WithLogger(log), rabbitmq.WithMetrics(env.Metrics))
-		if err != nil {
-			svc.Close()
-			return nil, err
-		}
-		if err := svc.Start(ctx, bus); err != nil {
-			_ = bus.Close()
-			svc.Close()
-			return nil, err
-		}
-		env.Metrics.MustRegister(httpserver.OutboxLagGauge("customer", svc.OutboxLag))
-		return httpserver.WithCloser(svc, func() { _ = bus.Close() }), nil
+		return rabbitmq.Attach(ctx, env, "customer", cfg.AMQPURL, svc,
+			"customer events wait in the outbox, and no events are consumed (the product replica stays as it is)")
 	})
 }

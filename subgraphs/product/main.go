@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 
 	"github.com/platterhq/platter/internal/config"
 	"github.com/platterhq/platter/internal/events/rabbitmq"
@@ -21,25 +20,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return httpserver.RunService(ctx, "product", cfg.HTTP, stdout, func(ctx context.Context, log *slog.Logger) (httpserver.Service, error) {
-		svc, err := service.Open(ctx, cfg, log)
+	return httpserver.Run(ctx, "product", cfg.HTTP, stdout, func(ctx context.Context, env httpserver.Env) (httpserver.Service, error) {
+		svc, err := service.Open(ctx, cfg, env.Log)
 		if err != nil {
 			return nil, err
 		}
-		if cfg.AMQPURL == "" {
-			log.Warn("AMQP_URL is not set: product events wait in the outbox until a broker is configured")
-			return svc, nil
-		}
-		bus, err := rabbitmq.New(ctx, cfg.AMQPURL, rabbitmq.WithName("product"), rabbitmq.WithLogger(log))
-		if err != nil {
-			svc.Close()
-			return nil, err
-		}
-		if err := svc.Start(ctx, bus); err != nil {
-			svc.Close()
-			_ = bus.Close()
-			return nil, err
-		}
-		return httpserver.WithCloser(svc, func() { _ = bus.Close() }), nil
+		return rabbitmq.Attach(ctx, env, "product", cfg.AMQPURL, svc,
+			"product events wait in the outbox until a broker is configured")
 	})
 }

@@ -333,3 +333,13 @@ func (o *Outbox) Pending(ctx context.Context) (int, error) {
 	}
 	return n, err
 }
+
+// Lag is the age of the oldest record in the outbox, zero when it is
+// empty: the outbox lag to export as a metric.
+func (o *Outbox) Lag(ctx context.Context) (time.Duration, error) {
+	byAsset, order, err := o.list(ctx)
+	if err != nil || len(order) == 0 {
+		return 0, err
+	}
+	return max(time.Since(byAsset[order[0]][0].created), 0), nil
+}

@@ -142,6 +142,9 @@ func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 // OutboxPending counts the asset events not published yet.
 func (s *Service) OutboxPending(ctx context.Context) (int, error) { return s.outbox.Pending(ctx) }
 
+// OutboxLag is the age of the oldest asset event not published yet.
+func (s *Service) OutboxLag(ctx context.Context) (time.Duration, error) { return s.outbox.Lag(ctx) }
+
 // Close stops what Start started and waits for it, then stops the sweeper
 // and releases the storage and Redis clients.
 func (s *Service) Close() {

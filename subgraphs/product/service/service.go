@@ -4,8 +4,10 @@ package service
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -29,6 +31,7 @@ type Service struct {
 	db           *bun.DB
 	store        *sqlstore.Store
 	log          *slog.Logger
+	relay        *outbox.Relay
 	relayDone    chan struct{}
 	close        func()
 }
@@ -58,6 +61,7 @@ func Open(ctx context.Context, cfg config.Product, log *slog.Logger) (*Service, 
 // until ctx ends; Close waits for the relay to stop.
 func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 	relay := outbox.NewRelay(s.db, bus, outbox.Options{Logger: s.log})
+	s.relay = relay
 	s.store.OnCommit(relay.Notify)
 	// Consumers before the relay runs: if they cannot subscribe, nothing is
 	// left running. What they publish meanwhile waits in the outbox for the
@@ -73,6 +77,15 @@ func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 		}
 	}()
 	return nil
+}
+
+// OutboxLag is the age of the oldest product event not published yet. Call
+// it after Start.
+func (s *Service) OutboxLag(ctx context.Context) (time.Duration, error) {
+	if s.relay == nil {
+		return 0, errors.New("product events are not started")
+	}
+	return s.relay.Lag(ctx)
 }
 
 var _ httpserver.Service = (*Service)(nil)

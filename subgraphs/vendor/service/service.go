@@ -50,6 +50,7 @@ type Service struct {
 	mu      sync.Mutex
 	mux     events.Mux // the handlers Start subscribes, by event type
 	started bool
+	relay   *mongoevents.Relay // set by Start
 	running sync.WaitGroup
 }
 
@@ -168,6 +169,9 @@ func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 	s.mu.Unlock()
 
 	relay := mongoevents.NewRelay(bus, mongoevents.Options{Locks: s.locks, Logger: s.log}, s.vendorsColl)
+	s.mu.Lock()
+	s.relay = relay
+	s.mu.Unlock()
 	s.store.OnWrite(relay.Notify)
 	s.running.Go(func() {
 		if err := relay.Run(ctx); err != nil && ctx.Err() == nil {
@@ -178,6 +182,18 @@ func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 		return fmt.Errorf("subscribe vendor handlers: %w", err)
 	}
 	return nil
+}
+
+// OutboxLag is the age of the oldest vendor event not published yet. Call
+// it after Start.
+func (s *Service) OutboxLag(ctx context.Context) (time.Duration, error) {
+	s.mu.Lock()
+	relay := s.relay
+	s.mu.Unlock()
+	if relay == nil {
+		return 0, errors.New("vendor events are not started")
+	}
+	return relay.Lag(ctx)
 }
 
 // Close waits for the relay (its context must have ended) and releases the
