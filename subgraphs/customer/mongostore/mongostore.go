@@ -127,23 +127,16 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]account.Customer, er
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
-	if err != nil {
-		return nil, err
-	}
-	var docs []customerDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, err
-	}
-	out := make([]account.Customer, len(docs))
-	for i, d := range docs {
-		out[i] = fromDoc(d)
-	}
-	return out, nil
+	return s.find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 }
 
 func (s *Store) ByAvatar(ctx context.Context, assetID string) ([]account.Customer, error) {
-	cur, err := s.customers.Find(ctx, bson.D{{Key: "avatar_asset", Value: assetID}})
+	return s.find(ctx, bson.D{{Key: "avatar_asset", Value: assetID}})
+}
+
+// find returns the customers filter matches.
+func (s *Store) find(ctx context.Context, filter bson.D) ([]account.Customer, error) {
+	cur, err := s.customers.Find(ctx, filter)
 	if err != nil {
 		return nil, err
 	}
