@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -26,7 +27,7 @@ type Publisher interface {
 type Subscriber interface {
 	// Subscribe binds subscriber (the consuming subgraph) to the given type
 	// patterns and delivers every matching event to h, one at a time, in
-	// publish order. Patterns are routing-key patterns: words separated by
+	// publish order (see ConcurrentSubscriber for several at a time). Patterns are routing-key patterns: words separated by
 	// ".", where "*" stands for exactly one word and "#" for zero or more.
 	// An event matching several patterns is delivered once.
 	//
@@ -109,4 +110,62 @@ func (r Retry) Backoff(attempt int) time.Duration {
 // err goes to the dead letters instead of being tried again.
 func (r Retry) GiveUp(attempt int, err error) bool {
 	return errors.Is(err, ErrPermanent) || attempt >= r.withDefaults().MaxAttempts
+}
+
+// MaxLanes bounds the concurrency of one subscription: beyond a few dozen
+// handler calls at once a subscriber waits on its database pool instead.
+const MaxLanes = 64
+
+// ConcurrentSubscriber is a Subscriber that can run several handler calls of
+// one subscriber at once, for a subscriber whose handler spends its time
+// waiting (one database transaction per event, say) rather than computing.
+type ConcurrentSubscriber interface {
+	Subscriber
+	// SubscribeConcurrent is Subscribe with up to lanes handler calls at
+	// once. Each event goes to the lane its Envelope.Subject hashes to
+	// (Lane), so the events of one subject are still handled one at a time
+	// in publish order, while those of other subjects run alongside: h
+	// must be safe for concurrent calls about different subjects. Every
+	// delivery is settled on its own: retries, their backoff and
+	// dead-lettering hold up only the failing event's lane, that is its
+	// subject and the subjects sharing the lane. Close and the end of ctx
+	// wait for every running call. lanes 1 is Subscribe.
+	SubscribeConcurrent(ctx context.Context, subscriber string, lanes int, h Handler, patterns ...string) error
+}
+
+// SubscribeConcurrent subscribes h on s with up to lanes handler calls at
+// once when s is a ConcurrentSubscriber (both buses of this module are),
+// and one at a time otherwise: the order guarantees hold either way, only
+// the throughput differs.
+func SubscribeConcurrent(ctx context.Context, s Subscriber, subscriber string, lanes int, h Handler, patterns ...string) error {
+	if cs, ok := s.(ConcurrentSubscriber); ok {
+		return cs.SubscribeConcurrent(ctx, subscriber, lanes, h, patterns...)
+	}
+	if err := CheckLanes(lanes); err != nil {
+		return err
+	}
+	return s.Subscribe(ctx, subscriber, h, patterns...)
+}
+
+// CheckLanes rejects a concurrency SubscribeConcurrent cannot take.
+func CheckLanes(lanes int) error {
+	if lanes < 1 || lanes > MaxLanes {
+		return fmt.Errorf("%d lanes: must be 1..%d", lanes, MaxLanes)
+	}
+	return nil
+}
+
+// Lane is the lane, in [0, lanes), of the events about subject: the same on
+// every bus and in every process, so a subject's events always share one.
+func Lane(subject string, lanes int) int {
+	if lanes <= 1 {
+		return 0
+	}
+	// FNV-1a: cheap, allocation-free and spreads ids well.
+	h := uint32(2166136261)
+	for i := 0; i < len(subject); i++ {
+		h ^= uint32(subject[i])
+		h *= 16777619
+	}
+	return int(h % uint32(lanes))
 }

@@ -8,22 +8,29 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/platterhq/platter/internal/logging"
 )
 
-var _ Bus = (*MemoryBus)(nil)
+var (
+	_ Bus                  = (*MemoryBus)(nil)
+	_ ConcurrentSubscriber = (*MemoryBus)(nil)
+)
 
 // MemoryBus is the Bus of the one-process dev mode. It keeps the semantics
 // of the RabbitMQ bus, minus durability:
 //
 //   - each subscriber has its own queue (like a queue per subgraph bound to
 //     a topic exchange) and receives its own copy of every matching event;
-//   - a subscriber's events are handled one at a time, in publish order;
+//   - a subscriber's events are handled one at a time, in publish order,
+//     or with SubscribeConcurrent on lanes by subject: one at a time and
+//     in order per subject, different subjects at once;
 //   - a failing or panicking handler is retried after a backoff, in place,
 //     so order holds; after Retry.MaxAttempts attempts (or at once for a
-//     Permanent error) the event is dead-lettered and the queue moves on;
+//     Permanent error) the event is dead-lettered and the queue (or lane)
+//     moves on;
 //   - queues are unbounded, so Publish never waits for a handler: a
 //     subscriber that falls behind costs memory, not publisher latency.
 //
@@ -40,14 +47,20 @@ type MemoryBus struct {
 	dead   map[string][]DeadLetter
 }
 
-// memSubscription is one subscriber's queue and consumer.
+// memSubscription is one subscriber's queue, split into lanes by subject,
+// each with its own consumer.
 type memSubscription struct {
 	name     string
 	patterns []string
 	handler  Handler
 	cancel   context.CancelFunc
-	wake     chan struct{} // holds one pending wake-up for the consumer
-	queue    []Envelope    // guarded by MemoryBus.mu
+	lanes    []*memLane
+}
+
+// memLane is the queue of the subjects hashed to one lane.
+type memLane struct {
+	wake  chan struct{} // holds one pending wake-up for the lane's consumer
+	queue []Envelope    // guarded by MemoryBus.mu
 }
 
 // MemoryOption configures a MemoryBus.
@@ -92,18 +105,15 @@ func (b *MemoryBus) Publish(ctx context.Context, events ...Envelope) error {
 		return ErrClosed
 	}
 	for _, s := range b.subs {
-		queued := false
 		for _, e := range events {
 			if s.binds(e.Type) {
 				e.Data = bytes.Clone(e.Data) // each subscriber owns its copy
-				s.queue = append(s.queue, e)
-				queued = true
-			}
-		}
-		if queued {
-			select {
-			case s.wake <- struct{}{}:
-			default: // a wake-up is already pending
+				l := s.lanes[Lane(e.Subject, len(s.lanes))]
+				l.queue = append(l.queue, e)
+				select {
+				case l.wake <- struct{}{}:
+				default: // a wake-up is already pending
+				}
 			}
 		}
 	}
@@ -114,7 +124,13 @@ func (b *MemoryBus) Publish(ctx context.Context, events ...Envelope) error {
 // Subscriber. The name becomes free again once the subscription has
 // stopped after ctx is done.
 func (b *MemoryBus) Subscribe(ctx context.Context, subscriber string, h Handler, patterns ...string) error {
-	if err := checkSubscription(subscriber, h, patterns); err != nil {
+	return b.SubscribeConcurrent(ctx, subscriber, 1, h, patterns...)
+}
+
+// SubscribeConcurrent is Subscribe with up to lanes handler calls at once,
+// one lane per subject hash; see ConcurrentSubscriber.
+func (b *MemoryBus) SubscribeConcurrent(ctx context.Context, subscriber string, lanes int, h Handler, patterns ...string) error {
+	if err := errors.Join(checkSubscription(subscriber, h, patterns), CheckLanes(lanes)); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -134,12 +150,15 @@ func (b *MemoryBus) Subscribe(ctx context.Context, subscriber string, h Handler,
 		patterns: slices.Clone(patterns),
 		handler:  Recover(h),
 		cancel:   cancel,
-		wake:     make(chan struct{}, 1),
+		lanes:    make([]*memLane, lanes),
+	}
+	for i := range s.lanes {
+		s.lanes[i] = &memLane{wake: make(chan struct{}, 1)}
 	}
 	b.subs[subscriber] = s
 	b.wg.Add(1)
-	go b.consume(ctx, s)
-	b.log.DebugContext(ctx, "events subscribed", "subscriber", subscriber, "patterns", patterns)
+	go b.run(ctx, s)
+	b.log.DebugContext(ctx, "events subscribed", "subscriber", subscriber, "patterns", patterns, "lanes", lanes)
 	return nil
 }
 
@@ -172,27 +191,29 @@ func (s *memSubscription) binds(typ string) bool {
 	return slices.ContainsFunc(s.patterns, func(p string) bool { return matches(p, typ) })
 }
 
-// consume handles s's queue until ctx is done.
-func (b *MemoryBus) consume(ctx context.Context, s *memSubscription) {
+// run consumes every lane of s until ctx is done, then frees the name.
+func (b *MemoryBus) run(ctx context.Context, s *memSubscription) {
 	defer b.wg.Done()
 	defer s.cancel()
-	dropped := 0
-	for {
-		e, ok := b.next(ctx, s)
-		if !ok {
-			break
-		}
-		if !b.deliver(ctx, s, e) {
-			dropped++
-			break
-		}
+	var wg sync.WaitGroup
+	var interrupted atomic.Int64
+	for _, l := range s.lanes {
+		wg.Go(func() {
+			if !b.consume(ctx, s, l) {
+				interrupted.Add(1)
+			}
+		})
 	}
+	wg.Wait()
+	dropped := int(interrupted.Load())
 	b.mu.Lock()
 	if b.subs[s.name] == s {
 		delete(b.subs, s.name)
 	}
-	dropped += len(s.queue)
-	s.queue = nil
+	for _, l := range s.lanes {
+		dropped += len(l.queue)
+		l.queue = nil
+	}
 	b.mu.Unlock()
 	if dropped > 0 {
 		b.log.WarnContext(ctx, "event subscription stopped with events undelivered",
@@ -200,23 +221,37 @@ func (b *MemoryBus) consume(ctx context.Context, s *memSubscription) {
 	}
 }
 
-// next waits for the head of s's queue; false means ctx is done.
-func (b *MemoryBus) next(ctx context.Context, s *memSubscription) (Envelope, bool) {
+// consume handles l's queue until ctx is done, and reports false if an
+// event was being handled then.
+func (b *MemoryBus) consume(ctx context.Context, s *memSubscription, l *memLane) bool {
+	for {
+		e, ok := b.next(ctx, l)
+		if !ok {
+			return true
+		}
+		if !b.deliver(ctx, s, e) {
+			return false
+		}
+	}
+}
+
+// next waits for the head of l's queue; false means ctx is done.
+func (b *MemoryBus) next(ctx context.Context, l *memLane) (Envelope, bool) {
 	for {
 		if ctx.Err() != nil {
 			return Envelope{}, false
 		}
 		b.mu.Lock()
-		if len(s.queue) > 0 {
-			e := s.queue[0]
-			s.queue[0] = Envelope{} // let the backing array forget it
-			s.queue = s.queue[1:]
+		if len(l.queue) > 0 {
+			e := l.queue[0]
+			l.queue[0] = Envelope{} // let the backing array forget it
+			l.queue = l.queue[1:]
 			b.mu.Unlock()
 			return e, true
 		}
 		b.mu.Unlock()
 		select {
-		case <-s.wake:
+		case <-l.wake:
 		case <-ctx.Done():
 		}
 	}

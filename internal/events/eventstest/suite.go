@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,7 +34,8 @@ type Options[B events.Bus] struct {
 	Timeout time.Duration
 }
 
-// RunBusSuite runs the conformance tests against buses from newBus. Each
+// RunBusSuite runs the conformance tests against buses from newBus, which
+// must also be events.ConcurrentSubscribers. Each
 // call to newBus must return a bus sharing no events, bindings or dead
 // letters with any other, since the tests run in parallel; the suite closes
 // every bus it gets.
@@ -68,6 +70,11 @@ func RunBusSuite[B events.Bus](t *testing.T, newBus func(t *testing.T) B, opts O
 		{"SubscriptionStopsWhenContextDone", s.subscriptionStopsWhenContextDone},
 		{"CloseCancelsRunningHandlers", s.closeCancelsRunningHandlers},
 		{"PublishAfterCloseFails", s.publishAfterCloseFails},
+		{"ConcurrentKeepsOrderPerSubject", s.concurrentKeepsOrderPerSubject},
+		{"ConcurrentSubjectsOverlap", s.concurrentSubjectsOverlap},
+		{"ConcurrentPoisonEventHoldsOnlyItsLane", s.concurrentPoisonEventHoldsOnlyItsLane},
+		{"ConcurrentCloseWaitsForEveryLane", s.concurrentCloseWaitsForEveryLane},
+		{"ConcurrentRejectsBadLanes", s.concurrentRejectsBadLanes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -657,4 +664,283 @@ func (s suite[B]) publishAfterCloseFails(t *testing.T) {
 	if err := bus.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+}
+
+// subscribeConcurrent subscribes with lanes handler calls at once.
+func (s suite[B]) subscribeConcurrent(t *testing.T, ctx context.Context, bus B, name string, lanes int, h events.Handler, patterns ...string) {
+	t.Helper()
+	cs, ok := any(bus).(events.ConcurrentSubscriber)
+	if !ok {
+		t.Fatalf("%T is not an events.ConcurrentSubscriber", bus)
+	}
+	if err := cs.SubscribeConcurrent(ctx, name, lanes, h, patterns...); err != nil {
+		t.Fatalf("SubscribeConcurrent(%s, %d, %v): %v", name, lanes, patterns, err)
+	}
+}
+
+// subjectsOnLanes returns n subjects starting with prefix whose lanes (of
+// lanes) differ from avoid's and, when distinct, from each other's.
+func subjectsOnLanes(prefix string, n, lanes int, distinct bool, avoid ...string) []string {
+	taken := map[int]bool{}
+	for _, a := range avoid {
+		taken[events.Lane(a, lanes)] = true
+	}
+	var subjects []string
+	for i := 0; len(subjects) < n; i++ {
+		subject := fmt.Sprintf("%s-%d", prefix, i)
+		lane := events.Lane(subject, lanes)
+		if taken[lane] {
+			continue
+		}
+		if distinct {
+			taken[lane] = true
+		}
+		subjects = append(subjects, subject)
+	}
+	return subjects
+}
+
+// exclusive is a handler wrapper that fails the test when two calls about
+// the same subject overlap.
+type exclusive struct {
+	t       *testing.T
+	mu      sync.Mutex
+	running map[string]bool
+	most    int // the most calls seen running at once
+}
+
+func (x *exclusive) wrap(h events.Handler) events.Handler {
+	return func(ctx context.Context, e events.Envelope) error {
+		x.mu.Lock()
+		if x.running[e.Subject] {
+			x.t.Errorf("two calls about subject %s at once", e.Subject)
+		}
+		x.running[e.Subject] = true
+		x.most = max(x.most, len(x.running))
+		x.mu.Unlock()
+		defer func() {
+			x.mu.Lock()
+			delete(x.running, e.Subject)
+			x.mu.Unlock()
+		}()
+		return h(ctx, e)
+	}
+}
+
+func (s suite[B]) concurrentKeepsOrderPerSubject(t *testing.T) {
+	bus := s.bus(t)
+	const subjects, perSubject = 12, 25
+	var es []events.Envelope
+	for i := range subjects * perSubject {
+		es = append(es, newEvent(t, t.Context(), itemCreated, fmt.Sprintf("item-%d", i%subjects)))
+	}
+	// One event per subject fails once: its retry happens in place, ahead
+	// of the subject's later events.
+	flaky := map[string]bool{es[subjects].ID: true, es[5*subjects+7].ID: true}
+	x := &exclusive{t: t, running: map[string]bool{}}
+	r := newRecorder(func(_ context.Context, e events.Envelope, attempt int) error {
+		if flaky[e.ID] && attempt == 1 {
+			return errors.New("transient failure")
+		}
+		return nil
+	})
+	s.subscribeConcurrent(t, t.Context(), bus, "alpha", 4, x.wrap(r.handle), itemCreated)
+	for i, size := 0, 1; i < len(es); i, size = i+size, size%7+1 {
+		publish(t, bus, es[i:min(i+size, len(es))]...)
+	}
+
+	want := map[string][]string{}
+	for _, e := range es {
+		want[e.Subject] = append(want[e.Subject], e.ID)
+		if flaky[e.ID] {
+			want[e.Subject] = append(want[e.Subject], e.ID)
+		}
+	}
+	got := map[string][]string{}
+	for range len(es) + len(flaky) {
+		c := s.next(t, r)
+		got[c.env.Subject] = append(got[c.env.Subject], c.env.ID)
+	}
+	for subject, ids := range want {
+		if !reflect.DeepEqual(got[subject], ids) {
+			t.Errorf("subject %s: calls %v, want %v", subject, got[subject], ids)
+		}
+	}
+	if s.opts.DeadLetters != nil {
+		s.deadLetters(t, bus, "alpha", 0)
+	}
+}
+
+func (s suite[B]) concurrentSubjectsOverlap(t *testing.T) {
+	bus := s.bus(t)
+	const lanes = 4
+	held := "held"
+	others := subjectsOnLanes("free", 6, lanes, false, held)
+	first := newEvent(t, t.Context(), itemCreated, held)
+	second := newEvent(t, t.Context(), itemCreated, held)
+	release := make(chan struct{})
+	r := newRecorder(func(ctx context.Context, e events.Envelope, _ int) error {
+		if e.ID != first.ID {
+			return nil
+		}
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	x := &exclusive{t: t, running: map[string]bool{}}
+	s.subscribeConcurrent(t, t.Context(), bus, "alpha", lanes, x.wrap(r.handle), itemCreated)
+	publish(t, bus, first, second)
+	s.expectIDs(t, r, first.ID)
+
+	// While the held subject's handler blocks, every other subject's
+	// events complete; the held subject's next event waits its turn.
+	var rest []events.Envelope
+	for i := range 30 {
+		rest = append(rest, newEvent(t, t.Context(), itemCreated, others[i%len(others)]))
+	}
+	publish(t, bus, rest...)
+	done := map[string]bool{}
+	for range rest {
+		c := s.next(t, r)
+		if c.env.ID == second.ID {
+			t.Fatalf("the held subject's second event ran before its first returned")
+		}
+		done[c.env.ID] = true
+	}
+	for _, e := range rest {
+		if !done[e.ID] {
+			t.Errorf("event %s of subject %s not handled while another subject was held", e.ID, e.Subject)
+		}
+	}
+	close(release)
+	s.expectIDs(t, r, second.ID)
+}
+
+func (s suite[B]) concurrentPoisonEventHoldsOnlyItsLane(t *testing.T) {
+	bus := s.bus(t)
+	const lanes = 4
+	limit := s.opts.MaxAttempts
+	poison := newEvent(t, t.Context(), itemCreated, "poison")
+	after := newEvent(t, t.Context(), itemCreated, "poison")
+	var healthy []events.Envelope
+	for _, subject := range subjectsOnLanes("healthy", 20, lanes, false, poison.Subject) {
+		healthy = append(healthy, newEvent(t, t.Context(), itemCreated, subject))
+	}
+	// The poison event's first attempt only fails once every healthy event
+	// has been handled: they flow past it, on other lanes, while it is
+	// still being tried.
+	flowed := make(chan struct{})
+	var mu sync.Mutex
+	pending := len(healthy)
+	r := newRecorder(func(ctx context.Context, e events.Envelope, attempt int) error {
+		switch e.ID {
+		case poison.ID:
+			if attempt == 1 {
+				select {
+				case <-flowed:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return errors.New("poison")
+		case after.ID:
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if pending--; pending == 0 {
+			close(flowed)
+		}
+		return nil
+	})
+	s.subscribeConcurrent(t, t.Context(), bus, "alpha", lanes, r.handle, itemCreated)
+	publish(t, bus, append([]events.Envelope{poison, after}, healthy...)...)
+
+	var poisonCalls, healthyCalls int
+	for poisonCalls < limit || healthyCalls < len(healthy) {
+		c := s.next(t, r)
+		switch c.env.ID {
+		case poison.ID:
+			poisonCalls++
+		case after.ID:
+			t.Fatalf("the poison subject's next event ran before the poison event was given up (%d attempts)", poisonCalls)
+		default:
+			healthyCalls++
+		}
+	}
+	// Given up after the limit, the poison event's lane moves on.
+	s.expectIDs(t, r, after.ID)
+	if s.opts.DeadLetters != nil {
+		dls := s.deadLetters(t, bus, "alpha", 1)
+		s.checkDeadLetter(t, dls[0], poison, limit, "poison")
+	}
+}
+
+func (s suite[B]) concurrentCloseWaitsForEveryLane(t *testing.T) {
+	bus := s.bus(t)
+	const lanes = 4
+	subjects := subjectsOnLanes("item", 3, lanes, true)
+	var running atomic.Int32
+	r := newRecorder(func(ctx context.Context, _ events.Envelope, _ int) error {
+		<-ctx.Done()
+		time.Sleep(10 * time.Millisecond) // a handler slow to wind down
+		running.Add(-1)
+		return ctx.Err()
+	})
+	h := func(ctx context.Context, e events.Envelope) error {
+		running.Add(1)
+		return r.handle(ctx, e)
+	}
+	s.subscribeConcurrent(t, t.Context(), bus, "alpha", lanes, h, itemCreated)
+	var ids []string
+	for _, subject := range subjects {
+		e := newEvent(t, t.Context(), itemCreated, subject)
+		publish(t, bus, e)
+		ids = append(ids, e.ID)
+	}
+	got := map[string]bool{}
+	for range ids {
+		got[s.next(t, r).env.ID] = true
+	}
+	for _, id := range ids {
+		if !got[id] {
+			t.Fatalf("event %s not running: one lane per subject should run them all at once", id)
+		}
+	}
+
+	closed := make(chan error, 1)
+	go func() { closed <- bus.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(s.opts.Timeout):
+		t.Fatalf("Close did not return while handlers were running")
+	}
+	if n := running.Load(); n != 0 {
+		t.Fatalf("Close returned with %d handlers still running", n)
+	}
+}
+
+func (s suite[B]) concurrentRejectsBadLanes(t *testing.T) {
+	bus := s.bus(t)
+	cs, ok := any(bus).(events.ConcurrentSubscriber)
+	if !ok {
+		t.Fatalf("%T is not an events.ConcurrentSubscriber", bus)
+	}
+	r := newRecorder(nil)
+	for _, lanes := range []int{0, -1, events.MaxLanes + 1} {
+		if err := cs.SubscribeConcurrent(t.Context(), "alpha", lanes, r.handle, itemCreated); err == nil {
+			t.Errorf("SubscribeConcurrent with %d lanes succeeded, want an error", lanes)
+		}
+	}
+	// The failed calls left the name free.
+	s.subscribeConcurrent(t, t.Context(), bus, "alpha", events.MaxLanes, r.handle, itemCreated)
+	e := newEvent(t, t.Context(), itemCreated, "item-1")
+	publish(t, bus, e)
+	s.expectIDs(t, r, e.ID)
 }

@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/uptrace/bun"
 
 	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/internal/events/inbox"
 	"github.com/platterhq/platter/internal/events/outbox"
+	"github.com/platterhq/platter/internal/events/rabbitmq"
 	"github.com/platterhq/platter/internal/logging"
 	"github.com/platterhq/platter/internal/storage/sqldb"
 	"github.com/platterhq/platter/internal/testenv"
@@ -36,12 +38,72 @@ func BenchmarkFlow(b *testing.B) {
 	}{{"postgres", testenv.Postgres}, {"mariadb", testenv.MariaDB}, {"sqlite", testenv.SQLite}}
 	memory := func(testing.TB) events.Bus { return events.NewMemoryBus(logging.Discard()) }
 	for _, engine := range engines {
-		b.Run(engine.name+"/throughput", func(b *testing.B) { benchFlow(b, engine.url(b), memory, 8, false) })
-		b.Run(engine.name+"/roundtrip", func(b *testing.B) { benchFlow(b, engine.url(b), memory, 1, true) })
+		b.Run(engine.name+"/throughput", func(b *testing.B) { benchFlow(b, engine.url(b), memory, 8, false, 1) })
+		b.Run(engine.name+"/roundtrip", func(b *testing.B) { benchFlow(b, engine.url(b), memory, 1, true, 1) })
 	}
 }
 
-func benchFlow(b *testing.B, url string, newBus func(testing.TB) events.Bus, producers int, waitEach bool) {
+// BenchmarkFlowLanes is BenchmarkFlow's throughput case on PostgreSQL with
+// a consumer of 1, 4, 8 and 16 lanes (events.SubscribeConcurrent), over
+// the in-memory bus and over RabbitMQ: the consumer's one transaction per
+// event is what bounds the flow with one lane.
+//
+// Run: go test -run '^$' -bench FlowLanes -benchtime 5000x ./events/outbox/
+func BenchmarkFlowLanes(b *testing.B) {
+	buses := []struct {
+		name string
+		bus  func(testing.TB) events.Bus
+	}{
+		{"memory", func(testing.TB) events.Bus { return events.NewMemoryBus(logging.Discard()) }},
+		{"rabbitmq", rabbitBus},
+	}
+	for _, bus := range buses {
+		for _, lanes := range []int{1, 4, 8, 16} {
+			b.Run(fmt.Sprintf("postgres/%s/lanes=%d", bus.name, lanes), func(b *testing.B) {
+				benchFlow(b, testenv.Postgres(b), bus.bus, 8, false, lanes)
+			})
+		}
+	}
+}
+
+// rabbitBus is a RabbitMQ bus on names of its own, deleted at the end.
+func rabbitBus(tb testing.TB) events.Bus {
+	url := testenv.RabbitMQ(tb)
+	prefix := testenv.Name("bench") + "."
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	bus, err := rabbitmq.New(ctx, url, rabbitmq.WithPrefix(prefix), rabbitmq.WithLogger(logging.Discard()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = bus.Close()
+		conn, err := amqp.Dial(url)
+		if err != nil {
+			tb.Errorf("teardown: %v", err)
+			return
+		}
+		defer conn.Close()
+		ch, err := conn.Channel()
+		if err != nil {
+			tb.Errorf("teardown: %v", err)
+			return
+		}
+		for _, q := range []string{prefix + "bench.events", prefix + "bench.events.dlq"} {
+			if _, err := ch.QueueDelete(q, false, false, false); err != nil {
+				tb.Errorf("delete queue %s: %v", q, err)
+			}
+		}
+		for _, x := range []string{prefix + rabbitmq.DefaultExchange, prefix + rabbitmq.DefaultExchange + ".dlx"} {
+			if err := ch.ExchangeDelete(x, false, false); err != nil {
+				tb.Errorf("delete exchange %s: %v", x, err)
+			}
+		}
+	})
+	return bus
+}
+
+func benchFlow(b *testing.B, url string, newBus func(testing.TB) events.Bus, producers int, waitEach bool, lanes int) {
 	ctx := context.Background()
 	db, err := sqldb.OpenMigrated(ctx, url, migrations())
 	if err != nil {
@@ -76,7 +138,7 @@ func benchFlow(b *testing.B, url string, newBus func(testing.TB) events.Bus, pro
 		applied <- e.ID
 		return nil
 	}
-	if err := bus.Subscribe(ctx, "bench", h, itemChanged); err != nil {
+	if err := events.SubscribeConcurrent(ctx, bus, "bench", lanes, h, itemChanged); err != nil {
 		b.Fatal(err)
 	}
 	rctx, stop := context.WithCancel(ctx)

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +31,10 @@ func BenchmarkBus(b *testing.B) {
 	b.Run("publish/batch=1000", func(b *testing.B) { benchPublish(b, 1000) })
 	b.Run("publish/batch=100", func(b *testing.B) { benchPublish(b, 100) })
 	b.Run("publish/batch=1", func(b *testing.B) { benchPublish(b, 1) })
-	b.Run("consume", benchConsume)
+	b.Run("consume", func(b *testing.B) { benchConsume(b, 1) })
+	// Lanes ack each delivery on its own: what that costs with no handler
+	// work at all.
+	b.Run("consume/lanes=8", func(b *testing.B) { benchConsume(b, 8) })
 	b.Run("latency", benchLatency)
 }
 
@@ -77,7 +81,7 @@ func benchPublish(b *testing.B, batch int) {
 	rate(b, b.N, time.Since(start))
 }
 
-func benchConsume(b *testing.B) {
+func benchConsume(b *testing.B, lanes int) {
 	bus := newEnv(b).bus()
 	idleSubscriber(b, bus, "shopping")
 	es := benchEvents(b, b.N)
@@ -87,11 +91,11 @@ func benchConsume(b *testing.B) {
 		}
 	}
 	done := make(chan struct{})
-	var n int
+	var n atomic.Int64
 	b.ResetTimer()
 	start := time.Now()
-	err := bus.Subscribe(b.Context(), "shopping", func(context.Context, events.Envelope) error {
-		if n++; n == b.N {
+	err := bus.SubscribeConcurrent(b.Context(), "shopping", lanes, func(context.Context, events.Envelope) error {
+		if n.Add(1) == int64(b.N) {
 			close(done)
 		}
 		return nil

@@ -13,7 +13,9 @@
 //
 // Semantics are those of events.MemoryBus, which the conformance suite
 // checks on both: a subscriber's events are handled one at a time in queue
-// order; a failed event is retried in place after the Retry backoff, so
+// order (with SubscribeConcurrent, one at a time and in order per subject,
+// on lanes by subject hash, each delivery acknowledged on its own); a
+// failed event is retried in place after the Retry backoff, so
 // order holds and it cannot starve, and after Retry.MaxAttempts attempts
 // (at once for events.Permanent errors and undecodable bodies) it goes to
 // the subscriber's dead-letter queue with the reason and the attempt count,
@@ -47,7 +49,10 @@ import (
 	"github.com/platterhq/platter/internal/logging"
 )
 
-var _ events.Bus = (*Bus)(nil)
+var (
+	_ events.Bus                  = (*Bus)(nil)
+	_ events.ConcurrentSubscriber = (*Bus)(nil)
+)
 
 // Defaults of the options.
 const (
@@ -105,8 +110,10 @@ func WithRetry(r events.Retry) Option { return func(c *config) { c.retry = r } }
 // refuses to redeclare a queue with other arguments.
 func WithDeliveryLimit(n int) Option { return func(c *config) { c.deliveryLimit = n } }
 
-// WithPrefetch sets how many unacknowledged messages a subscription holds.
-// Handling is still one at a time; prefetch hides the broker round trip.
+// WithPrefetch sets how many unacknowledged messages a subscription holds
+// (default DefaultPrefetch); prefetch hides the broker round trip. A
+// subscription with several lanes (SubscribeConcurrent) holds at least 32
+// per lane, so that every lane finds work waiting.
 func WithPrefetch(n int) Option { return func(c *config) { c.prefetch = n } }
 
 // WithConfirmTimeout bounds the wait for the broker's confirms of one

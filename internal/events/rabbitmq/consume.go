@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -48,7 +49,8 @@ const (
 	headerAt         = "dead_letter_at"
 )
 
-// subscription is one Subscribe or SubscribeBroadcast call.
+// subscription is one Subscribe, SubscribeConcurrent or
+// SubscribeBroadcast call.
 type subscription struct {
 	b         *Bus
 	key       string // in Bus.subs
@@ -56,6 +58,7 @@ type subscription struct {
 	patterns  []string
 	handler   events.Handler
 	broadcast bool
+	lanes     int // handler calls at once, one lane per subject hash
 }
 
 // Subscribe declares subscriber's quorum queue and dead-letter queue, binds
@@ -68,11 +71,20 @@ type subscription struct {
 // Subscribe stays bound until someone unbinds it; events that match none
 // of the current patterns are acknowledged and skipped with a warning.
 func (b *Bus) Subscribe(ctx context.Context, subscriber string, h events.Handler, patterns ...string) error {
-	if err := events.CheckSubscription(subscriber, h, patterns); err != nil {
+	return b.SubscribeConcurrent(ctx, subscriber, 1, h, patterns...)
+}
+
+// SubscribeConcurrent is Subscribe with up to lanes handler calls at once;
+// see events.ConcurrentSubscriber. The queue still has a single active
+// consumer (this process, while it lives); the concurrency is inside it,
+// on lanes by subject, each acknowledging its deliveries one by one, and
+// the prefetch grows to keep every lane fed (see WithPrefetch).
+func (b *Bus) SubscribeConcurrent(ctx context.Context, subscriber string, lanes int, h events.Handler, patterns ...string) error {
+	if err := errors.Join(events.CheckSubscription(subscriber, h, patterns), events.CheckLanes(lanes)); err != nil {
 		return err
 	}
 	return b.subscribe(ctx, &subscription{
-		b: b, key: subscriber, name: subscriber, patterns: slices.Clone(patterns), handler: events.Recover(h),
+		b: b, key: subscriber, name: subscriber, patterns: slices.Clone(patterns), handler: events.Recover(h), lanes: lanes,
 	})
 }
 
@@ -92,7 +104,7 @@ func (b *Bus) SubscribeBroadcast(ctx context.Context, name string, h events.Hand
 	}
 	return b.subscribe(ctx, &subscription{
 		b: b, key: "broadcast:" + name, name: name, patterns: slices.Clone(patterns),
-		handler: events.Recover(h), broadcast: true,
+		handler: events.Recover(h), broadcast: true, lanes: 1,
 	})
 }
 
@@ -226,7 +238,7 @@ func (s *subscription) declare(ch *amqp.Channel) (*consumer, error) {
 			return nil, fmt.Errorf("bind %s to %s: %w", queue, p, err)
 		}
 	}
-	if err := ch.Qos(b.cfg.prefetch, 0, false); err != nil {
+	if err := ch.Qos(s.prefetch(), 0, false); err != nil {
 		return nil, fmt.Errorf("prefetch: %w", err)
 	}
 	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
@@ -264,32 +276,108 @@ func (s *subscription) run(ctx context.Context, c *consumer) {
 	}
 }
 
-// consume handles c's deliveries one at a time until the channel closes
-// or ctx ends.
+// lanePrefetch is how many unacknowledged deliveries a subscription holds
+// per lane at least: enough that a lane finds its next event waiting when
+// it acks one, and that a lane held up by a retrying event does not take
+// the whole window before the other lanes are starved.
+const lanePrefetch = 32
+
+// prefetch is the subscription's window of unacknowledged deliveries.
+func (s *subscription) prefetch() int {
+	return min(65535, max(s.b.cfg.prefetch, lanePrefetch*s.lanes))
+}
+
+// delivery is a message and what it says, decoded once by the dispatcher.
+type delivery struct {
+	amqp.Delivery
+	env events.Envelope
+	err error // the body does not decode into a valid envelope
+}
+
+// consume handles c's deliveries until the channel closes or ctx ends: it
+// decodes each and hands it to the lane of its subject, where the lane's
+// goroutine handles its deliveries one at a time. It returns only once
+// every lane has stopped, so that no handler of this consumer is still
+// running when the next one starts: it could be handling an event whose
+// subject's next event the new consumer is about to deliver.
 func (s *subscription) consume(ctx context.Context, c *consumer) {
-	acks := &acker{ch: c.ch, max: min(maxAckBatch, max(1, s.b.cfg.prefetch/2))}
-	defer acks.flush(ctx, s.b)
+	// The broker never has more than the prefetch unacknowledged, so a
+	// lane's buffer of that size never fills and the dispatcher never
+	// waits for a lane: a slow lane holds up nothing but its subjects.
+	lanes := make([]chan *delivery, s.lanes)
+	stopped := make(chan struct{}) // closed when this consumer takes no more
+	var wg sync.WaitGroup
+	for i := range lanes {
+		lanes[i] = make(chan *delivery, s.prefetch())
+		wg.Go(func() { s.runLane(ctx, c, lanes[i], stopped) })
+	}
+	defer func() {
+		close(stopped)
+		for _, l := range lanes {
+			close(l)
+		}
+		wg.Wait()
+	}()
 	for {
 		var d amqp.Delivery
 		var ok bool
 		select {
 		case d, ok = <-c.deliveries:
-		default:
-			// Idle: settle what was handled before waiting for more.
-			acks.flush(ctx, s.b)
-			select {
-			case <-ctx.Done():
-				return
-			case d, ok = <-c.deliveries:
-			}
+		case <-ctx.Done():
+			return
 		}
 		if !ok || ctx.Err() != nil {
 			return
 		}
-		if s.broadcast {
-			s.handleBroadcast(ctx, acks, d)
-		} else if !s.handle(ctx, c, acks, d) {
+		dd := &delivery{Delivery: d}
+		dd.env, dd.err = decode(d)
+		key := dd.env.Subject
+		if dd.err != nil {
+			key = d.MessageId
+		}
+		select {
+		case lanes[events.Lane(key, len(lanes))] <- dd:
+		case <-ctx.Done():
 			return
+		}
+	}
+}
+
+// runLane handles the deliveries of one lane in order. Once the consumer
+// has stopped, or a handler was interrupted, the rest are left unacked:
+// the broker redelivers them to the next consumer.
+func (s *subscription) runLane(ctx context.Context, c *consumer, queue <-chan *delivery, stopped <-chan struct{}) {
+	acks := &acker{ch: c.ch, max: 1}
+	if s.lanes == 1 {
+		acks.max = min(maxAckBatch, max(1, s.prefetch()/2))
+	}
+	defer acks.flush(ctx, s.b)
+	live := true
+	for {
+		var d *delivery
+		var ok bool
+		select {
+		case d, ok = <-queue:
+		default:
+			// Idle: settle what was handled before waiting for more.
+			acks.flush(ctx, s.b)
+			d, ok = <-queue
+		}
+		if !ok {
+			return
+		}
+		select {
+		case <-stopped:
+			live = false
+		default:
+		}
+		switch {
+		case !live || ctx.Err() != nil:
+			// Drained, unacked, until consume closes the queue.
+		case s.broadcast:
+			s.handleBroadcast(ctx, acks, d)
+		default:
+			live = s.handle(ctx, c, acks, d)
 		}
 	}
 }
@@ -299,10 +387,13 @@ func (s *subscription) consume(ctx context.Context, c *consumer) {
 // little that was already handled.
 const maxAckBatch = 16
 
-// acker settles handled deliveries with one multiple ack per burst instead
-// of one frame (and one write) each; it flushes whenever the consumer goes
-// idle, before a retry wait and when the consumer stops, so an idle
-// consumer holds nothing unsettled.
+// acker settles a lane's handled deliveries. A subscription with a single
+// lane acks with one multiple ack per burst instead of one frame (and one
+// write) each, flushing whenever the lane goes idle, before a retry wait
+// and when the consumer stops, so an idle consumer holds nothing
+// unsettled. With several lanes every delivery is acked on its own (max
+// 1): a multiple ack settles every earlier delivery of the channel, and
+// other lanes may still be handling some of those.
 type acker struct {
 	ch      *amqp.Channel
 	max     int
@@ -321,7 +412,7 @@ func (a *acker) flush(ctx context.Context, b *Bus) {
 	if a.pending == 0 {
 		return
 	}
-	if err := a.ch.Ack(a.last, true); err != nil {
+	if err := a.ch.Ack(a.last, a.pending > 1); err != nil {
 		// The channel is gone; the broker redelivers, the inbox dedups.
 		b.log.DebugContext(ctx, "ack failed", "deliveries", a.pending, "err", err)
 	}
@@ -331,15 +422,15 @@ func (a *acker) flush(ctx context.Context, b *Bus) {
 // handle runs the handler on d until it succeeds or d is dead-lettered,
 // and reports false when the consumer must stop: ctx ended or the channel
 // closed (the broker then redelivers d).
-func (s *subscription) handle(ctx context.Context, c *consumer, acks *acker, d amqp.Delivery) bool {
+func (s *subscription) handle(ctx context.Context, c *consumer, acks *acker, dd *delivery) bool {
 	b := s.b
+	d, e := dd.Delivery, dd.env
 	if d.Redelivered {
 		b.metrics.redelivered.WithLabelValues(s.name).Inc()
 	}
-	e, err := decode(d)
-	if err != nil {
+	if dd.err != nil {
 		acks.flush(ctx, b)
-		s.deadLetter(ctx, d, e, events.Permanent(err), 0)
+		s.deadLetter(ctx, d, e, events.Permanent(dd.err), 0)
 		return true
 	}
 	if !slices.ContainsFunc(s.patterns, func(p string) bool { return events.Matches(p, e.Type) }) {
@@ -391,9 +482,9 @@ func (s *subscription) handle(ctx context.Context, c *consumer, acks *acker, d a
 	}
 }
 
-func (s *subscription) handleBroadcast(ctx context.Context, acks *acker, d amqp.Delivery) {
+func (s *subscription) handleBroadcast(ctx context.Context, acks *acker, dd *delivery) {
 	b := s.b
-	e, err := decode(d)
+	d, e, err := dd.Delivery, dd.env, dd.err
 	switch {
 	case err != nil:
 		b.log.ErrorContext(ctx, "undecodable broadcast event dropped", "subscriber", s.name, "event_id", d.MessageId, "err", err)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os/exec"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,7 +24,14 @@ var restartBroker = flag.Bool("rabbitmq.restart", false,
 // would (batches, retried on error), while the broker force-closes the
 // bus's connections twice; every event must arrive, with no restart.
 func TestRecoversFromForcedClose(t *testing.T) {
-	testRecovery(t, forceClose)
+	testRecovery(t, 1, forceClose)
+}
+
+// TestRecoversFromForcedCloseConcurrently is the same with 8 lanes: the
+// deliveries in flight on every lane when the connection goes come back,
+// and each event still takes effect once, in order per subject.
+func TestRecoversFromForcedCloseConcurrently(t *testing.T) {
+	testRecovery(t, 8, forceClose)
 }
 
 // TestRecoversFromBrokerRestart is the same across a restart of the broker
@@ -33,7 +41,7 @@ func TestRecoversFromBrokerRestart(t *testing.T) {
 	if !*restartBroker {
 		t.Skip("opt-in: -rabbitmq.restart (disturbs every other client of the broker)")
 	}
-	testRecovery(t, func(t testing.TB, b *Bus) int {
+	testRecovery(t, 1, func(t testing.TB, b *Bus) int {
 		ctl := func(args ...string) {
 			if out, err := exec.Command("rabbitmqctl", args...).CombinedOutput(); err != nil {
 				t.Errorf("rabbitmqctl %v: %v\n%s", args, err, out)
@@ -60,29 +68,39 @@ func waitBroker(t testing.TB, url string) {
 	})
 }
 
-// testRecovery runs the scenario; disrupt breaks b's connections and says
-// how many it broke.
-func testRecovery(t *testing.T, disrupt func(t testing.TB, b *Bus) int) {
+// testRecovery runs the scenario on a subscription of lanes lanes; disrupt
+// breaks b's connections and says how many it broke.
+func testRecovery(t *testing.T, lanes int, disrupt func(t testing.TB, b *Bus) int) {
 	e := newEnv(t)
 	reg := prometheus.NewRegistry()
 	b := e.bus(WithMetrics(reg), WithRetry(testRetry))
 
-	const n, batch = 1000, 10
+	const n, batch, subjects = 1000, 10, 40
+	es := make([]events.Envelope, n)
+	index := make(map[string]int, n)
+	for i := range es {
+		es[i] = mustEvent(t, events.OrderPlaced, fmt.Sprintf("order-%d", i%subjects))
+		index[es[i].ID] = i
+	}
+
 	var mu sync.Mutex
-	seen := map[string]int{}
+	seen := map[string]int{}      // deliveries per event id
+	effects := map[string][]int{} // per subject, the events that took effect, as an inbox lets them
 	deliveries := 0
-	mustSubscribe(t, b, "vendor", func(ctx context.Context, e events.Envelope) error {
-		time.Sleep(5 * time.Millisecond) // slower than the publisher: a backlog is in flight when the connection goes
+	h := func(ctx context.Context, e events.Envelope) error {
+		// Slower than the publisher: a backlog is in flight on every lane
+		// when the connection goes.
+		time.Sleep(time.Duration(5*lanes) * time.Millisecond)
 		mu.Lock()
 		defer mu.Unlock()
-		seen[e.ID]++
+		if seen[e.ID]++; seen[e.ID] == 1 {
+			effects[e.Subject] = append(effects[e.Subject], index[e.ID])
+		}
 		deliveries++
 		return nil
-	}, events.OrderPlaced, events.DispatchRequested)
-
-	es := make([]events.Envelope, n)
-	for i := range es {
-		es[i] = mustEvent(t, events.OrderPlaced, fmt.Sprintf("order-%d", i))
+	}
+	if err := b.SubscribeConcurrent(t.Context(), "vendor", lanes, h, events.OrderPlaced, events.DispatchRequested); err != nil {
+		t.Fatalf("SubscribeConcurrent: %v", err)
 	}
 	var published atomic.Int64
 	var publishErrors atomic.Int64
@@ -133,6 +151,13 @@ func testRecovery(t *testing.T, disrupt func(t testing.TB, b *Bus) int) {
 			t.Errorf("event %s never consumed", ev.ID)
 		}
 	}
+	mu.Lock()
+	for subject, got := range effects {
+		if !slices.IsSorted(got) {
+			t.Errorf("subject %s: effects out of publish order: %v", subject, got)
+		}
+	}
+	mu.Unlock()
 
 	// The consumer runs on without a restart.
 	after := mustEvent(t, events.DispatchRequested, "after")

@@ -65,5 +65,8 @@ func Subscribe(ctx context.Context, bus events.Bus, g Geocoder) error {
 		events.CustomerAddressGeocodingRequested: answer,
 		events.VendorAddressGeocodingRequested:   answer,
 	}
-	return bus.Subscribe(ctx, Subscriber, mux.Handle, mux.Types()...)
+	// Four lanes: each request waits on the geocoder and a confirmed
+	// publish, so a few run at once; few enough to stay inside the
+	// geocoder's request rate.
+	return events.SubscribeConcurrent(ctx, bus, Subscriber, 4, mux.Handle, mux.Types()...)
 }

@@ -54,7 +54,10 @@ func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 		return errors.New("customer service already started")
 	}
 	mux := consumers.Mux(s.products, s.Accounts)
-	if err := bus.Subscribe(ctx, consumers.Subscriber, s.track(mux.Handle), mux.Types()...); err != nil {
+	// Eight lanes: events about different subjects (products, orders) are
+	// handled side by side; writes to one customer document are serialised
+	// by the store, and one subject's events stay in order.
+	if err := events.SubscribeConcurrent(ctx, bus, consumers.Subscriber, 8, s.track(mux.Handle), mux.Types()...); err != nil {
 		return fmt.Errorf("subscribe customer consumers: %w", err)
 	}
 	s.relay = s.store.NewRelay(bus, s.log)

@@ -178,7 +178,10 @@ func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 			s.log.ErrorContext(ctx, "vendor outbox relay stopped", "error", err)
 		}
 	})
-	if err := bus.Subscribe(ctx, consumers.Subscriber, events.Recover(mux.Handle), mux.Types()...); err != nil {
+	// Eight lanes: order and review events for different subjects are
+	// handled side by side; each projection document is written under its
+	// own lock, and one subject's events stay in order.
+	if err := events.SubscribeConcurrent(ctx, bus, consumers.Subscriber, 8, events.Recover(mux.Handle), mux.Types()...); err != nil {
 		return fmt.Errorf("subscribe vendor handlers: %w", err)
 	}
 	return nil
