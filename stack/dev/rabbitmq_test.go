@@ -77,7 +77,9 @@ func TestProductEventsReachCustomerOverRabbitMQ(t *testing.T) {
 	if err := prodBus.Publish(ctx, deleted, stale, stale); err != nil {
 		t.Fatal(err)
 	}
-	marker, _ := events.New(ctx, "product", events.ProductCreated, "marker", events.ProductData{ProductID: "marker", VendorID: "v1", Available: true, Version: 1})
+	// The marker shares the subject of the events before it, so it is
+	// handled after them (one subject, one lane, in order).
+	marker, _ := events.New(ctx, "product", events.ProductCreated, p.ID, events.ProductData{ProductID: "marker", VendorID: "v1", Available: true, Version: 1})
 	if err := prodBus.Publish(ctx, marker); err != nil {
 		t.Fatal(err)
 	}
@@ -255,12 +257,14 @@ func TestOrderPlacedEmptiesTheCartOnceOverRabbitMQ(t *testing.T) {
 		OrderID: "order-1", CheckoutID: "checkout-1", CustomerID: c.ID, VendorID: "v1", Status: "PLACED", PlacedAt: time.Now(), Version: 1,
 		Items: []events.OrderItem{{ProductID: "dish-1", Quantity: 2}, {ProductID: "dish-2", Quantity: 1}},
 	})
-	marker, _ := events.New(ctx, "product", events.ProductCreated, "marker", events.ProductData{ProductID: "marker", VendorID: "v1", Available: true, Version: 1})
+	// The marker shares the order's subject, so it is handled after both
+	// copies of the order event (one subject, one lane, in order).
+	marker, _ := events.New(ctx, "product", events.ProductCreated, "order-1", events.ProductData{ProductID: "marker", VendorID: "v1", Available: true, Version: 1})
 	if err := others.Publish(ctx, placed, placed, marker); err != nil {
 		t.Fatal(err)
 	}
-	// One queue, one consumer at a time, in order: once the marker is in
-	// the replica, both copies of the order event were handled.
+	// Once the marker is in the replica, both copies of the order event
+	// were handled.
 	waitFor(t, func() bool {
 		known, err := cust.Accounts.ProductStates(ctx, []string{"marker"})
 		return err == nil && known["marker"].Version == 1
