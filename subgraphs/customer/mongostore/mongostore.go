@@ -127,7 +127,15 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]account.Customer, er
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return s.find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := mongodb.FindByIDs[customerDoc](ctx, s.customers, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]account.Customer, len(docs))
+	for i, d := range docs {
+		out[i] = fromDoc(d)
+	}
+	return out, nil
 }
 
 func (s *Store) ByAvatar(ctx context.Context, assetID string) ([]account.Customer, error) {

@@ -34,12 +34,8 @@ func (p *Products) ProductStates(ctx context.Context, ids []string) (map[string]
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cur, err := p.c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := mongodb.FindByIDs[productDoc](ctx, p.c, ids)
 	if err != nil {
-		return nil, err
-	}
-	var docs []productDoc
-	if err := cur.All(ctx, &docs); err != nil {
 		return nil, err
 	}
 	for _, d := range docs {

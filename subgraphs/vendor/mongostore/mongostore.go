@@ -155,7 +155,18 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]vendorprofile.Vendor
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return s.find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := mongodb.FindByIDs[vendorDoc](ctx, s.vendors, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]vendorprofile.Vendor, len(docs))
+	for i, d := range docs {
+		// Like find's projection: readers (and the cache) never hold the
+		// password hash.
+		d.PasswordHash = ""
+		out[i] = fromDoc(d)
+	}
+	return out, nil
 }
 
 func (s *Store) List(ctx context.Context, statuses ...vendorprofile.Status) ([]vendorprofile.Vendor, error) {
