@@ -40,9 +40,15 @@ lint:
 standalone:
 	@for m in $(MODULES); do echo "GOWORK=off build $$m"; (cd $$m && GOWORK=off $(GO) build ./... && GOWORK=off $(GO) vet ./...) || exit 1; done
 
-## bench: router versus direct subgraph figures (printed, never asserted)
+## bench: Platter's router against Apollo Gateway and Hive Gateway on the seven subgraphs (services mode, real stores; written to docs/benchmarks.md), then router versus direct in the dev stack; figures printed, never asserted
 bench:
+	$(GO) run ./stack/bench
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./stack/...
+
+## bench-smoke: the gateway comparison on a small seed for a few seconds, to prove it works (writes no docs)
+.PHONY: bench-smoke
+bench-smoke:
+	$(GO) run ./stack/bench -smoke
 
 ## up / down: the services-mode stack with real stores in Docker
 up:
