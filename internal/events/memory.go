@@ -17,6 +17,7 @@ import (
 var (
 	_ Bus                  = (*MemoryBus)(nil)
 	_ ConcurrentSubscriber = (*MemoryBus)(nil)
+	_ BatchSubscriber      = (*MemoryBus)(nil)
 )
 
 // MemoryBus is the Bus of the one-process dev mode. It keeps the semantics
@@ -31,6 +32,9 @@ var (
 //     so order holds; after Retry.MaxAttempts attempts (or at once for a
 //     Permanent error) the event is dead-lettered and the queue (or lane)
 //     moves on;
+//   - with SubscribeBatch a lane passes the events waiting in it to one
+//     batch handler call, and on failure handles them one at a time as
+//     above;
 //   - queues are unbounded, so Publish never waits for a handler: a
 //     subscriber that falls behind costs memory, not publisher latency.
 //
@@ -53,6 +57,8 @@ type memSubscription struct {
 	name     string
 	patterns []string
 	handler  Handler
+	batch    BatchHandler // nil: one event per call
+	maxBatch int
 	cancel   context.CancelFunc
 	lanes    []*memLane
 }
@@ -133,6 +139,25 @@ func (b *MemoryBus) SubscribeConcurrent(ctx context.Context, subscriber string, 
 	if err := errors.Join(checkSubscription(subscriber, h, patterns), CheckLanes(lanes)); err != nil {
 		return err
 	}
+	return b.subscribe(ctx, &memSubscription{
+		name: subscriber, patterns: slices.Clone(patterns), handler: Recover(h),
+		maxBatch: 1, lanes: make([]*memLane, lanes),
+	})
+}
+
+// SubscribeBatch is SubscribeConcurrent handing each lane's waiting events
+// to h up to maxBatch at a time; see BatchSubscriber.
+func (b *MemoryBus) SubscribeBatch(ctx context.Context, subscriber string, lanes, maxBatch int, h BatchHandler, patterns ...string) error {
+	if err := CheckBatchSubscription(subscriber, lanes, maxBatch, h, patterns); err != nil {
+		return err
+	}
+	return b.subscribe(ctx, &memSubscription{
+		name: subscriber, patterns: slices.Clone(patterns), handler: Recover(h.One()),
+		batch: RecoverBatch(h), maxBatch: maxBatch, lanes: make([]*memLane, lanes),
+	})
+}
+
+func (b *MemoryBus) subscribe(ctx context.Context, s *memSubscription) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -141,24 +166,18 @@ func (b *MemoryBus) SubscribeConcurrent(ctx context.Context, subscriber string, 
 	if b.closed {
 		return ErrClosed
 	}
-	if _, ok := b.subs[subscriber]; ok {
-		return fmt.Errorf("subscriber %q is already subscribed", subscriber)
+	if _, ok := b.subs[s.name]; ok {
+		return fmt.Errorf("subscriber %q is already subscribed", s.name)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	s := &memSubscription{
-		name:     subscriber,
-		patterns: slices.Clone(patterns),
-		handler:  Recover(h),
-		cancel:   cancel,
-		lanes:    make([]*memLane, lanes),
-	}
+	ctx, s.cancel = context.WithCancel(ctx)
 	for i := range s.lanes {
 		s.lanes[i] = &memLane{wake: make(chan struct{}, 1)}
 	}
-	b.subs[subscriber] = s
+	b.subs[s.name] = s
 	b.wg.Add(1)
 	go b.run(ctx, s)
-	b.log.DebugContext(ctx, "events subscribed", "subscriber", subscriber, "patterns", patterns, "lanes", lanes)
+	b.log.DebugContext(ctx, "events subscribed", "subscriber", s.name, "patterns", s.patterns,
+		"lanes", len(s.lanes), "max_batch", s.maxBatch)
 	return nil
 }
 
@@ -198,11 +217,7 @@ func (b *MemoryBus) run(ctx context.Context, s *memSubscription) {
 	var wg sync.WaitGroup
 	var interrupted atomic.Int64
 	for _, l := range s.lanes {
-		wg.Go(func() {
-			if !b.consume(ctx, s, l) {
-				interrupted.Add(1)
-			}
-		})
+		wg.Go(func() { interrupted.Add(int64(b.consume(ctx, s, l))) })
 	}
 	wg.Wait()
 	dropped := int(interrupted.Load())
@@ -221,33 +236,50 @@ func (b *MemoryBus) run(ctx context.Context, s *memSubscription) {
 	}
 }
 
-// consume handles l's queue until ctx is done, and reports false if an
-// event was being handled then.
-func (b *MemoryBus) consume(ctx context.Context, s *memSubscription, l *memLane) bool {
+// consume handles l's queue until ctx is done, and returns how many events
+// taken from it were not done with then.
+func (b *MemoryBus) consume(ctx context.Context, s *memSubscription, l *memLane) int {
 	for {
-		e, ok := b.next(ctx, l)
+		es, ok := b.next(ctx, l, s.maxBatch)
 		if !ok {
-			return true
+			return 0
 		}
-		if !b.deliver(ctx, s, e) {
-			return false
+		if len(es) > 1 {
+			err := s.batch(ctx, es)
+			if err == nil {
+				continue
+			}
+			if ctx.Err() != nil {
+				return len(es)
+			}
+			attrs := []any{"subscriber", s.name, "events", len(es), "err", err}
+			if pe, ok := errors.AsType[*PanicError](err); ok {
+				attrs = append(attrs, "stack", string(pe.Stack))
+			}
+			b.log.WarnContext(ctx, "event batch failed, handling its events one at a time", attrs...)
+		}
+		for i, e := range es {
+			if !b.deliver(ctx, s, e) {
+				return len(es) - i
+			}
 		}
 	}
 }
 
-// next waits for the head of l's queue; false means ctx is done.
-func (b *MemoryBus) next(ctx context.Context, l *memLane) (Envelope, bool) {
+// next waits for l's queue to have events and takes up to limit of them from
+// its head; false means ctx is done.
+func (b *MemoryBus) next(ctx context.Context, l *memLane, limit int) ([]Envelope, bool) {
 	for {
 		if ctx.Err() != nil {
-			return Envelope{}, false
+			return nil, false
 		}
 		b.mu.Lock()
-		if len(l.queue) > 0 {
-			e := l.queue[0]
-			l.queue[0] = Envelope{} // let the backing array forget it
-			l.queue = l.queue[1:]
+		if n := min(limit, len(l.queue)); n > 0 {
+			es := slices.Clone(l.queue[:n])
+			clear(l.queue[:n]) // let the backing array forget them
+			l.queue = l.queue[n:]
 			b.mu.Unlock()
-			return e, true
+			return es, true
 		}
 		b.mu.Unlock()
 		select {

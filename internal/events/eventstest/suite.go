@@ -35,7 +35,7 @@ type Options[B events.Bus] struct {
 }
 
 // RunBusSuite runs the conformance tests against buses from newBus, which
-// must also be events.ConcurrentSubscribers. Each
+// must also be events.BatchSubscribers. Each
 // call to newBus must return a bus sharing no events, bindings or dead
 // letters with any other, since the tests run in parallel; the suite closes
 // every bus it gets.
@@ -75,6 +75,9 @@ func RunBusSuite[B events.Bus](t *testing.T, newBus func(t *testing.T) B, opts O
 		{"ConcurrentPoisonEventHoldsOnlyItsLane", s.concurrentPoisonEventHoldsOnlyItsLane},
 		{"ConcurrentCloseWaitsForEveryLane", s.concurrentCloseWaitsForEveryLane},
 		{"ConcurrentRejectsBadLanes", s.concurrentRejectsBadLanes},
+		{"BatchKeepsOrderPerSubject", s.batchKeepsOrderPerSubject},
+		{"BatchFailureFallsBackToSingleEvents", s.batchFailureFallsBackToSingleEvents},
+		{"BatchRejectsBadArguments", s.batchRejectsBadArguments},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -940,6 +943,294 @@ func (s suite[B]) concurrentRejectsBadLanes(t *testing.T) {
 	}
 	// The failed calls left the name free.
 	s.subscribeConcurrent(t, t.Context(), bus, "alpha", events.MaxLanes, r.handle, itemCreated)
+	e := newEvent(t, t.Context(), itemCreated, "item-1")
+	publish(t, bus, e)
+	s.expectIDs(t, r, e.ID)
+}
+
+// subscribeBatch subscribes h with lanes lanes and batches of up to
+// maxBatch events.
+func (s suite[B]) subscribeBatch(t *testing.T, bus B, name string, lanes, maxBatch int, h events.BatchHandler, patterns ...string) {
+	t.Helper()
+	bs, ok := any(bus).(events.BatchSubscriber)
+	if !ok {
+		t.Fatalf("%T is not an events.BatchSubscriber", bus)
+	}
+	if err := bs.SubscribeBatch(t.Context(), name, lanes, maxBatch, h, patterns...); err != nil {
+		t.Fatalf("SubscribeBatch(%s, %d, %d, %v): %v", name, lanes, maxBatch, patterns, err)
+	}
+}
+
+// gate is a batch handler wrapper whose first call reports on opened and
+// waits for release, so that the events published meanwhile wait in
+// their lanes and make batches.
+type gate struct {
+	opened  chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func newGate() *gate { return &gate{opened: make(chan struct{}), release: make(chan struct{})} }
+
+func (g *gate) wrap(h events.BatchHandler) events.BatchHandler {
+	return func(ctx context.Context, es []events.Envelope) error {
+		first := false
+		g.once.Do(func() { first = true })
+		if first {
+			close(g.opened)
+			select {
+			case <-g.release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return h(ctx, es)
+	}
+}
+
+func (s suite[B]) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(s.opts.Timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v", what, s.opts.Timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (s suite[B]) batchKeepsOrderPerSubject(t *testing.T) {
+	bus := s.bus(t)
+	const lanes, maxBatch, subjects, perSubject = 4, 10, 12, 20
+	first := newEvent(t, t.Context(), itemCreated, "first")
+	var es []events.Envelope
+	for i := range subjects * perSubject {
+		es = append(es, newEvent(t, t.Context(), itemCreated, fmt.Sprintf("item-%d", i%subjects)))
+	}
+	g := newGate()
+	x := &exclusive{t: t, running: map[string]bool{}}
+	var mu sync.Mutex
+	got := map[string][]string{}
+	handled, largest := 0, 0
+	h := func(ctx context.Context, batch []events.Envelope) error {
+		if len(batch) > maxBatch {
+			t.Errorf("batch of %d events, want at most %d", len(batch), maxBatch)
+		}
+		lane := events.Lane(batch[0].Subject, lanes)
+		subjects := map[string]bool{}
+		for _, e := range batch {
+			if events.Lane(e.Subject, lanes) != lane {
+				t.Errorf("one batch holds events of lanes %d and %d", lane, events.Lane(e.Subject, lanes))
+			}
+			subjects[e.Subject] = true
+		}
+		// No other call may be handling these subjects meanwhile.
+		x.mu.Lock()
+		for subject := range subjects {
+			if x.running[subject] {
+				t.Errorf("two calls about subject %s at once", subject)
+			}
+			x.running[subject] = true
+		}
+		x.mu.Unlock()
+		defer func() {
+			x.mu.Lock()
+			for subject := range subjects {
+				delete(x.running, subject)
+			}
+			x.mu.Unlock()
+		}()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range batch {
+			got[e.Subject] = append(got[e.Subject], e.ID)
+		}
+		handled += len(batch)
+		largest = max(largest, len(batch))
+		return nil
+	}
+	s.subscribeBatch(t, bus, "alpha", lanes, maxBatch, g.wrap(h), itemCreated)
+	publish(t, bus, first)
+	select {
+	case <-g.opened:
+	case <-time.After(s.opts.Timeout):
+		t.Fatalf("no handler call within %v", s.opts.Timeout)
+	}
+	for i, size := 0, 1; i < len(es); i, size = i+size, size%7+1 {
+		publish(t, bus, es[i:min(i+size, len(es))]...)
+	}
+	close(g.release)
+	s.waitFor(t, "call for every event", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return handled >= len(es)+1
+	})
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[string][]string{first.Subject: {first.ID}}
+	for _, e := range es {
+		want[e.Subject] = append(want[e.Subject], e.ID)
+	}
+	for subject, ids := range want {
+		if !reflect.DeepEqual(got[subject], ids) {
+			t.Errorf("subject %s: handled %v, want %v", subject, got[subject], ids)
+		}
+	}
+	if handled != len(es)+1 {
+		t.Errorf("%d events handled, want %d", handled, len(es)+1)
+	}
+	if largest < 2 {
+		t.Errorf("every call had one event, although events were waiting")
+	}
+}
+
+func (s suite[B]) batchFailureFallsBackToSingleEvents(t *testing.T) {
+	bus := s.bus(t)
+	limit := s.opts.MaxAttempts
+	var mu sync.Mutex
+	gates := map[string]*gate{} // by the id of the event that opens it
+	poisons := map[string]bool{}
+	var effects []string // ids, in the order they took effect
+	poisonCalls, failedBatches := 0, 0
+	// All or nothing, as a transaction would be: a poison event makes its
+	// batch panic before anything takes effect, and fails on its own.
+	h := func(ctx context.Context, batch []events.Envelope) error {
+		mu.Lock()
+		g := gates[batch[0].ID]
+		delete(gates, batch[0].ID)
+		mu.Unlock()
+		if g != nil {
+			close(g.opened)
+			select {
+			case <-g.release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range batch {
+			if !poisons[e.ID] {
+				continue
+			}
+			if len(batch) > 1 {
+				failedBatches++
+				panic("poison in a batch")
+			}
+			poisonCalls++
+			return errors.New("poison")
+		}
+		for _, e := range batch {
+			effects = append(effects, e.ID)
+		}
+		return nil
+	}
+	s.subscribeBatch(t, bus, "alpha", 1, 50, h, itemCreated)
+
+	// Each round holds the lane on a gate event while a poison event and
+	// healthy ones are published, so that they wait together; how many
+	// a transport has delivered to the lane by then varies, so rounds go
+	// on until a batch holding the poison event has failed.
+	var want []string
+	var poisoned []events.Envelope
+	for round := 0; round < 5; round++ {
+		mu.Lock()
+		fell := failedBatches > 0
+		mu.Unlock()
+		if fell {
+			break
+		}
+		opener := newEvent(t, t.Context(), itemCreated, fmt.Sprintf("gate-%d", round))
+		g := newGate()
+		es, _ := newEvents(t, itemCreated, 30)
+		poison := es[11]
+		mu.Lock()
+		gates[opener.ID] = g
+		poisons[poison.ID] = true
+		mu.Unlock()
+		poisoned = append(poisoned, poison)
+		publish(t, bus, opener)
+		select {
+		case <-g.opened:
+		case <-time.After(s.opts.Timeout):
+			t.Fatalf("no handler call within %v", s.opts.Timeout)
+		}
+		publish(t, bus, es...)
+		close(g.release)
+		want = append(want, opener.ID)
+		for _, e := range es {
+			if e.ID != poison.ID {
+				want = append(want, e.ID)
+			}
+		}
+		s.waitFor(t, "effect of every healthy event", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(effects) >= len(want) && poisonCalls >= limit*len(poisoned)
+		})
+	}
+	after := newEvent(t, t.Context(), itemCreated, "after")
+	publish(t, bus, after)
+	want = append(want, after.ID)
+	s.waitFor(t, "effect of the event after the poison ones", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(effects) >= len(want)
+	})
+	if s.opts.DeadLetters != nil {
+		dls := s.deadLetters(t, bus, "alpha", len(poisoned))
+		for i, dl := range dls {
+			s.checkDeadLetter(t, dl, poisoned[i], limit, "poison")
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Each healthy event took effect once, in order; the poison ones never.
+	if !reflect.DeepEqual(effects, want) {
+		t.Errorf("effects %v, want %v", effects, want)
+	}
+	if failedBatches == 0 {
+		t.Errorf("no poison event was ever in a batch in %d rounds: nothing fell back", len(poisoned))
+	}
+	if poisonCalls != limit*len(poisoned) {
+		t.Errorf("poison events handled alone %d times, want %d", poisonCalls, limit*len(poisoned))
+	}
+}
+
+func (s suite[B]) batchRejectsBadArguments(t *testing.T) {
+	bus := s.bus(t)
+	bs, ok := any(bus).(events.BatchSubscriber)
+	if !ok {
+		t.Fatalf("%T is not an events.BatchSubscriber", bus)
+	}
+	ok1 := func(context.Context, []events.Envelope) error { return nil }
+	cases := []struct {
+		name            string
+		lanes, maxBatch int
+		h               events.BatchHandler
+	}{
+		{"no lanes", 0, 10, ok1},
+		{"too many lanes", events.MaxLanes + 1, 10, ok1},
+		{"empty batches", 1, 0, ok1},
+		{"batches too large", 1, events.MaxBatch + 1, ok1},
+		{"nil handler", 1, 10, nil},
+	}
+	for _, tc := range cases {
+		if err := bs.SubscribeBatch(t.Context(), "alpha", tc.lanes, tc.maxBatch, tc.h, itemCreated); err == nil {
+			t.Errorf("%s: SubscribeBatch succeeded, want an error", tc.name)
+		}
+	}
+	// The failed calls left the name free.
+	r := newRecorder(nil)
+	s.subscribeBatch(t, bus, "alpha", 2, 5, func(ctx context.Context, es []events.Envelope) error {
+		for _, e := range es {
+			if err := r.handle(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, itemCreated)
 	e := newEvent(t, t.Context(), itemCreated, "item-1")
 	publish(t, bus, e)
 	s.expectIDs(t, r, e.ID)

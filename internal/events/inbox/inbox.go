@@ -79,6 +79,74 @@ func Handle(subscriber string, db *bun.DB, fn func(ctx context.Context, tx bun.T
 	}
 }
 
+// HandleBatch returns an events.BatchHandler (see events.SubscribeBatch)
+// that runs fn at most once per event id for subscriber, like Handle, but
+// with one transaction, so one commit, for the whole batch: it looks up
+// which ids subscriber has recorded already, records the others, and calls
+// fn on them in order (skipping an id met earlier in the same batch), each
+// with its event's correlation id in ctx. Any error rolls everything back,
+// records included, and is returned: the bus then hands the events one at
+// a time to the same handler, which for a single event is Handle. A
+// concurrent copy of one of the events, recorded by another transaction
+// meanwhile, fails the batch on the unique key, and the one-at-a-time pass
+// skips it.
+func HandleBatch(subscriber string, db *bun.DB, fn func(ctx context.Context, tx bun.Tx, e events.Envelope) error) events.BatchHandler {
+	single := Handle(subscriber, db, fn)
+	return func(ctx context.Context, es []events.Envelope) error {
+		if len(es) == 1 {
+			return single(logging.WithCorrelationID(ctx, es[0].CorrelationID), es[0])
+		}
+		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			fresh, err := unrecorded(ctx, tx, subscriber, es)
+			if err != nil || len(fresh) == 0 {
+				return err
+			}
+			now := time.Now().UTC()
+			recs := make([]record, len(fresh))
+			for i, e := range fresh {
+				recs[i] = record{Subscriber: subscriber, EventID: e.ID, EventType: e.Type, ProcessedAt: now}
+			}
+			if _, err := tx.NewInsert().Model(&recs).Exec(ctx); err != nil {
+				return fmt.Errorf("record %d events in the inbox of %s: %w", len(recs), subscriber, err)
+			}
+			for _, e := range fresh {
+				if err := fn(logging.WithCorrelationID(ctx, e.CorrelationID), tx, e); err != nil {
+					return fmt.Errorf("event %s: %w", e.ID, err)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// unrecorded returns the events of es whose ids subscriber has not
+// recorded, in order, each id once.
+func unrecorded(ctx context.Context, tx bun.Tx, subscriber string, es []events.Envelope) ([]events.Envelope, error) {
+	ids := make([]string, len(es))
+	for i, e := range es {
+		ids[i] = e.ID
+	}
+	var recorded []string
+	err := tx.NewSelect().Model((*record)(nil)).Column("event_id").
+		Where("subscriber = ?", subscriber).Where("event_id IN (?)", bun.In(ids)).
+		Scan(ctx, &recorded)
+	if err != nil {
+		return nil, fmt.Errorf("look up %d events in the inbox of %s: %w", len(ids), subscriber, err)
+	}
+	seen := make(map[string]bool, len(es))
+	for _, id := range recorded {
+		seen[id] = true
+	}
+	fresh := make([]events.Envelope, 0, len(es))
+	for _, e := range es {
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			fresh = append(fresh, e)
+		}
+	}
+	return fresh, nil
+}
+
 // Prune forgets the events handled more than retention ago and returns how
 // many it forgot.
 func Prune(ctx context.Context, db bun.IDB, retention time.Duration) (int64, error) {

@@ -209,3 +209,88 @@ func TestPruneForgetsOldEvents(t *testing.T) {
 		}
 	})
 }
+
+func recordedIDs(t *testing.T, db bun.IDB, subscriber string) map[string]bool {
+	t.Helper()
+	var ids []string
+	if err := db.NewRaw(`SELECT event_id FROM event_inbox WHERE subscriber = ?`, subscriber).Scan(context.Background(), &ids); err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
+}
+
+func TestBatchSkipsDuplicatesWithinAndAcrossBatches(t *testing.T) {
+	t.Parallel()
+	testenv.ForEachSQLEngine(t, migrations(), func(t *testing.T, db *bun.DB) {
+		var order []string
+		h := inbox.HandleBatch("tally", db, func(ctx context.Context, tx bun.Tx, e events.Envelope) error {
+			order = append(order, e.ID)
+			return effect("tally")(ctx, tx, e)
+		})
+		a, b, c, d := newEvent(t, "item-1"), newEvent(t, "item-2"), newEvent(t, "item-1"), newEvent(t, "item-3")
+		if err := h(t.Context(), []events.Envelope{a, b, a, c}); err != nil {
+			t.Fatalf("first batch: %v", err)
+		}
+		// a and c are known now; b is repeated within the batch too.
+		if err := h(t.Context(), []events.Envelope{c, b, d, b, a}); err != nil {
+			t.Fatalf("second batch: %v", err)
+		}
+		// A lone event takes the single-event path, which knows the batches' ids.
+		if err := h(t.Context(), []events.Envelope{d}); err != nil {
+			t.Fatalf("lone event: %v", err)
+		}
+		want := []string{a.ID, b.ID, c.ID, d.ID}
+		if fmt.Sprint(order) != fmt.Sprint(want) {
+			t.Errorf("fn called on %v, want %v", order, want)
+		}
+		if n := countEffects(t, db, "tally"); n != 4 {
+			t.Errorf("%d effects for 4 distinct events, want 4", n)
+		}
+		if ids := recordedIDs(t, db, "tally"); len(ids) != 4 {
+			t.Errorf("%d ids recorded, want 4", len(ids))
+		}
+	})
+}
+
+func TestBatchFailureRecordsNothing(t *testing.T) {
+	t.Parallel()
+	testenv.ForEachSQLEngine(t, migrations(), func(t *testing.T, db *bun.DB) {
+		es := []events.Envelope{newEvent(t, "item-1"), newEvent(t, "item-2"), newEvent(t, "item-3")}
+		down := errors.New("downstream unavailable")
+		failOn := es[2].ID
+		h := events.RecoverBatch(inbox.HandleBatch("tally", db, func(ctx context.Context, tx bun.Tx, e events.Envelope) error {
+			if err := effect("tally")(ctx, tx, e); err != nil {
+				return err
+			}
+			switch failOn {
+			case e.ID:
+				return down
+			case "panic:" + e.ID:
+				panic("handler bug")
+			}
+			return nil
+		}))
+		if err := h(t.Context(), es); !errors.Is(err, down) {
+			t.Fatalf("failing batch: %v, want the handler's error", err)
+		}
+		failOn = "panic:" + es[1].ID
+		var pe *events.PanicError
+		if err := h(t.Context(), es); !errors.As(err, &pe) {
+			t.Fatalf("panicking batch: %v, want the panic", err)
+		}
+		if n, ids := countEffects(t, db, "tally"), recordedIDs(t, db, "tally"); n != 0 || len(ids) != 0 {
+			t.Fatalf("%d effects and %d ids recorded after failed batches, want none", n, len(ids))
+		}
+		failOn = ""
+		if err := h(t.Context(), es); err != nil {
+			t.Fatalf("batch: %v", err)
+		}
+		if n := countEffects(t, db, "tally"); n != 3 {
+			t.Errorf("%d effects, want 3", n)
+		}
+	})
+}

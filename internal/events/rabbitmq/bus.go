@@ -52,6 +52,7 @@ import (
 var (
 	_ events.Bus                  = (*Bus)(nil)
 	_ events.ConcurrentSubscriber = (*Bus)(nil)
+	_ events.BatchSubscriber      = (*Bus)(nil)
 )
 
 // Defaults of the options.

@@ -57,6 +57,8 @@ type subscription struct {
 	name      string
 	patterns  []string
 	handler   events.Handler
+	batch     events.BatchHandler // nil: one event per call
+	maxBatch  int                 // events per batch handler call, at most
 	broadcast bool
 	lanes     int // handler calls at once, one lane per subject hash
 }
@@ -84,7 +86,24 @@ func (b *Bus) SubscribeConcurrent(ctx context.Context, subscriber string, lanes 
 		return err
 	}
 	return b.subscribe(ctx, &subscription{
-		b: b, key: subscriber, name: subscriber, patterns: slices.Clone(patterns), handler: events.Recover(h), lanes: lanes,
+		b: b, key: subscriber, name: subscriber, patterns: slices.Clone(patterns), handler: events.Recover(h),
+		maxBatch: 1, lanes: lanes,
+	})
+}
+
+// SubscribeBatch is SubscribeConcurrent where each lane hands the
+// deliveries waiting in it, up to maxBatch, to one call of h, and acks
+// them all once it returns nil; see events.BatchSubscriber. On failure the
+// lane handles them one by one, exactly as SubscribeConcurrent would. The
+// prefetch grows so that a lane can have two batches' worth unacked: one
+// being handled, the next arriving meanwhile.
+func (b *Bus) SubscribeBatch(ctx context.Context, subscriber string, lanes, maxBatch int, h events.BatchHandler, patterns ...string) error {
+	if err := events.CheckBatchSubscription(subscriber, lanes, maxBatch, h, patterns); err != nil {
+		return err
+	}
+	return b.subscribe(ctx, &subscription{
+		b: b, key: subscriber, name: subscriber, patterns: slices.Clone(patterns), handler: events.Recover(h.One()),
+		batch: events.RecoverBatch(h), maxBatch: maxBatch, lanes: lanes,
 	})
 }
 
@@ -104,7 +123,7 @@ func (b *Bus) SubscribeBroadcast(ctx context.Context, name string, h events.Hand
 	}
 	return b.subscribe(ctx, &subscription{
 		b: b, key: "broadcast:" + name, name: name, patterns: slices.Clone(patterns),
-		handler: events.Recover(h), broadcast: true, lanes: 1,
+		handler: events.Recover(h), maxBatch: 1, broadcast: true, lanes: 1,
 	})
 }
 
@@ -284,7 +303,7 @@ const lanePrefetch = 32
 
 // prefetch is the subscription's window of unacknowledged deliveries.
 func (s *subscription) prefetch() int {
-	return min(65535, max(s.b.cfg.prefetch, lanePrefetch*s.lanes))
+	return min(65535, max(s.b.cfg.prefetch, max(lanePrefetch, 2*s.maxBatch)*s.lanes))
 }
 
 // delivery is a message and what it says, decoded once by the dispatcher.
@@ -366,6 +385,20 @@ func (s *subscription) runLane(ctx context.Context, c *consumer, queue <-chan *d
 		if !ok {
 			return
 		}
+		// Whatever else is waiting joins d, up to the batch size.
+		batch := []*delivery{d}
+	more:
+		for len(batch) < s.maxBatch {
+			select {
+			case d, ok := <-queue:
+				if !ok {
+					break more
+				}
+				batch = append(batch, d)
+			default:
+				break more
+			}
+		}
 		select {
 		case <-stopped:
 			live = false
@@ -377,9 +410,69 @@ func (s *subscription) runLane(ctx context.Context, c *consumer, queue <-chan *d
 		case s.broadcast:
 			s.handleBroadcast(ctx, acks, d)
 		default:
-			live = s.handle(ctx, c, acks, d)
+			live = s.handleBatch(ctx, c, acks, batch)
 		}
 	}
+}
+
+// handleBatch hands ds to the batch handler in one call when there are
+// several and all are events for it, and otherwise, or when that call
+// fails, handles them one at a time. It reports false when the consumer
+// must stop; the deliveries not yet settled are then redelivered.
+func (s *subscription) handleBatch(ctx context.Context, c *consumer, acks *acker, ds []*delivery) bool {
+	b := s.b
+	for _, d := range ds {
+		if d.Redelivered {
+			b.metrics.redelivered.WithLabelValues(s.name).Inc()
+		}
+	}
+	if len(ds) > 1 && s.batchable(ds) {
+		es := make([]events.Envelope, len(ds))
+		for i, d := range ds {
+			es[i] = d.env
+		}
+		err := s.batch(ctx, es)
+		if err == nil {
+			for _, d := range ds {
+				b.metrics.consumed.WithLabelValues(s.name, d.env.Type).Inc()
+				acks.add(ctx, b, d.Delivery)
+			}
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		select {
+		case <-c.closed:
+			return false
+		default:
+		}
+		attrs := []any{"subscriber", s.name, "events", len(ds), "err", err}
+		if pe, ok := errors.AsType[*events.PanicError](err); ok {
+			attrs = append(attrs, "stack", string(pe.Stack))
+		}
+		b.log.WarnContext(ctx, "event batch failed, handling its events one at a time", attrs...)
+	}
+	for _, d := range ds {
+		if !s.handle(ctx, c, acks, d) {
+			return false
+		}
+	}
+	return true
+}
+
+// batchable reports whether every delivery of ds is an event for the
+// batch handler: undecodable and unbound ones take the single path.
+func (s *subscription) batchable(ds []*delivery) bool {
+	if s.batch == nil {
+		return false
+	}
+	for _, d := range ds {
+		if d.err != nil || !slices.ContainsFunc(s.patterns, func(p string) bool { return events.Matches(p, d.env.Type) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxAckBatch bounds how many handled deliveries share one ack: enough to
@@ -425,9 +518,6 @@ func (a *acker) flush(ctx context.Context, b *Bus) {
 func (s *subscription) handle(ctx context.Context, c *consumer, acks *acker, dd *delivery) bool {
 	b := s.b
 	d, e := dd.Delivery, dd.env
-	if d.Redelivered {
-		b.metrics.redelivered.WithLabelValues(s.name).Inc()
-	}
 	if dd.err != nil {
 		acks.flush(ctx, b)
 		s.deadLetter(ctx, d, e, events.Permanent(dd.err), 0)

@@ -27,16 +27,24 @@ import (
 //     commit, and the rate reached (lower than R when publishing or
 //     handling cannot keep up).
 //
+// The batch/ cases do the same through SubscribeBatch and
+// inbox.HandleBatch, with up to 100 events per transaction.
+//
 // Events are about 1,024 subjects, as many orders or products would be.
 // Compare with BenchmarkRaw (bare amqp091-go, no handler work). Run:
 //
 //	go test -run '^$' -bench Inbox -benchtime 5000x ./events/rabbitmq/
 func BenchmarkInbox(b *testing.B) {
 	for _, lanes := range []int{1, 4, 8, 16} {
-		b.Run(fmt.Sprintf("consume/lanes=%d", lanes), func(b *testing.B) { benchInboxConsume(b, lanes) })
+		b.Run(fmt.Sprintf("consume/lanes=%d", lanes), func(b *testing.B) { benchInboxConsume(b, lanes, 0) })
 		for _, rate := range []int{1000, 4000} {
-			b.Run(fmt.Sprintf("latency/rate=%d/lanes=%d", rate, lanes), func(b *testing.B) { benchInboxLatency(b, lanes, rate) })
+			b.Run(fmt.Sprintf("latency/rate=%d/lanes=%d", rate, lanes), func(b *testing.B) { benchInboxLatency(b, lanes, 0, rate) })
 		}
+	}
+	const maxBatch = 100
+	for _, lanes := range []int{1, 4, 8} {
+		b.Run(fmt.Sprintf("batch/consume/lanes=%d", lanes), func(b *testing.B) { benchInboxConsume(b, lanes, maxBatch) })
+		b.Run(fmt.Sprintf("batch/latency/rate=1000/lanes=%d", lanes), func(b *testing.B) { benchInboxLatency(b, lanes, maxBatch, 1000) })
 	}
 }
 
@@ -50,9 +58,10 @@ func benchInboxEvents(b *testing.B, n int) []events.Envelope {
 	return es
 }
 
-// inboxHandler returns a handler committing one transaction per event on a
-// fresh PostgreSQL database, and calls done(id) after each commit.
-func inboxHandler(b *testing.B, done func(id string)) events.Handler {
+// subscribeInbox subscribes a handler committing one transaction per event
+// (maxBatch 0) or per batch of up to maxBatch events on a fresh
+// PostgreSQL database, and calls done(id) after each event's commit.
+func subscribeInbox(b *testing.B, bus *Bus, lanes, maxBatch int, done func(id string)) {
 	ms := migrate.NewMigrations()
 	for _, m := range inbox.Migrations().Sorted() {
 		ms.Add(m)
@@ -69,32 +78,49 @@ func inboxHandler(b *testing.B, done func(id string)) events.Handler {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	effect := inbox.Handle("bench", db, func(ctx context.Context, tx bun.Tx, e events.Envelope) error {
+	effect := func(ctx context.Context, tx bun.Tx, e events.Envelope) error {
 		_, err := tx.NewRaw(`INSERT INTO effects (event_id, subject) VALUES (?, ?)`, e.ID, e.Subject).Exec(ctx)
 		return err
-	})
-	return func(ctx context.Context, e events.Envelope) error {
-		if err := effect(ctx, e); err != nil {
-			return err
-		}
-		done(e.ID)
-		return nil
+	}
+	if maxBatch == 0 {
+		h := inbox.Handle("bench", db, effect)
+		err = bus.SubscribeConcurrent(b.Context(), "shopping", lanes, func(ctx context.Context, e events.Envelope) error {
+			if err := h(ctx, e); err != nil {
+				return err
+			}
+			done(e.ID)
+			return nil
+		}, events.ProductUpdated)
+	} else {
+		h := inbox.HandleBatch("bench", db, effect)
+		err = bus.SubscribeBatch(b.Context(), "shopping", lanes, maxBatch, func(ctx context.Context, es []events.Envelope) error {
+			if err := h(ctx, es); err != nil {
+				return err
+			}
+			for _, e := range es {
+				done(e.ID)
+			}
+			return nil
+		}, events.ProductUpdated)
+	}
+	if err != nil {
+		b.Fatal(err)
 	}
 }
 
-func benchInboxConsume(b *testing.B, lanes int) {
+func benchInboxConsume(b *testing.B, lanes, maxBatch int) {
 	e := newEnv(b)
 	bus := e.bus()
 	var mu sync.Mutex
 	seen := make(map[string]bool, b.N)
 	all := make(chan struct{})
-	h := inboxHandler(b, func(id string) {
+	done := func(id string) {
 		mu.Lock()
 		defer mu.Unlock()
 		if seen[id] = true; len(seen) == b.N {
 			close(all)
 		}
-	})
+	}
 	idleSubscriber(b, e.bus(), "shopping") // another process, gone by now
 	es := benchInboxEvents(b, b.N)
 	for i := 0; i < len(es); i += 1000 {
@@ -104,22 +130,20 @@ func benchInboxConsume(b *testing.B, lanes int) {
 	}
 	b.ResetTimer()
 	start := time.Now()
-	if err := bus.SubscribeConcurrent(b.Context(), "shopping", lanes, h, events.ProductUpdated); err != nil {
-		b.Fatal(err)
-	}
+	subscribeInbox(b, bus, lanes, maxBatch, done)
 	<-all
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 	b.ReportMetric(0, "ns/op")
 }
 
-func benchInboxLatency(b *testing.B, lanes, rate int) {
+func benchInboxLatency(b *testing.B, lanes, maxBatch, rate int) {
 	bus := newEnv(b).bus()
 	es := benchInboxEvents(b, b.N)
 	var mu sync.Mutex
 	sent := make(map[string]time.Time, b.N)
 	lat := make([]time.Duration, 0, b.N)
 	all := make(chan struct{})
-	h := inboxHandler(b, func(id string) {
+	subscribeInbox(b, bus, lanes, maxBatch, func(id string) {
 		now := time.Now()
 		mu.Lock()
 		defer mu.Unlock()
@@ -127,9 +151,6 @@ func benchInboxLatency(b *testing.B, lanes, rate int) {
 			close(all)
 		}
 	})
-	if err := bus.SubscribeConcurrent(b.Context(), "shopping", lanes, h, events.ProductUpdated); err != nil {
-		b.Fatal(err)
-	}
 	const every = 5 * time.Millisecond
 	batch := max(1, rate*int(every/time.Millisecond)/1000)
 	b.ResetTimer()
