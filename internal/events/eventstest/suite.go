@@ -633,16 +633,7 @@ func (s suite[B]) closeCancelsRunningHandlers(t *testing.T) {
 	publish(t, bus, e)
 	s.expectIDs(t, r, e.ID)
 
-	closed := make(chan error, 1)
-	go func() { closed <- bus.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-	case <-time.After(s.opts.Timeout):
-		t.Fatalf("Close did not return while a handler was running")
-	}
+	s.closeWhileHandling(t, bus)
 	// Close waits for running handlers, so this one has seen its ctx end.
 	select {
 	case <-cancelled:
@@ -914,16 +905,7 @@ func (s suite[B]) concurrentCloseWaitsForEveryLane(t *testing.T) {
 		}
 	}
 
-	closed := make(chan error, 1)
-	go func() { closed <- bus.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-	case <-time.After(s.opts.Timeout):
-		t.Fatalf("Close did not return while handlers were running")
-	}
+	s.closeWhileHandling(t, bus)
 	if n := running.Load(); n != 0 {
 		t.Fatalf("Close returned with %d handlers still running", n)
 	}
@@ -1234,4 +1216,20 @@ func (s suite[B]) batchRejectsBadArguments(t *testing.T) {
 	e := newEvent(t, t.Context(), itemCreated, "item-1")
 	publish(t, bus, e)
 	s.expectIDs(t, r, e.ID)
+}
+
+// closeWhileHandling closes bus while handlers are running and fails the
+// test if Close errs or does not return within the suite's timeout.
+func (s suite[B]) closeWhileHandling(t *testing.T, bus B) {
+	t.Helper()
+	closed := make(chan error, 1)
+	go func() { closed <- bus.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(s.opts.Timeout):
+		t.Fatalf("Close did not return while handlers were running")
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/platterhq/platter/internal/events"
-	"github.com/platterhq/platter/subgraphs/vendorsvc/service"
 )
 
 func publish(t *testing.T, e env, typ, subject string, data any) events.Envelope {
@@ -123,14 +122,4 @@ func TestAssetDeletedDetaches(t *testing.T) {
 			t.Fatalf("versions %v, want 2..6 in order", versions)
 		}
 	}
-}
-
-// Handle adds handlers under the vendor subscriber; after Start it is an
-// error.
-func TestHandleAfterStart(t *testing.T) {
-	e := open(t, "")
-	if err := e.svc.Handle("shopping.order.placed.v1", func(context.Context, events.Envelope) error { return nil }); err == nil {
-		t.Fatal("Handle after Start was accepted")
-	}
-	_ = service.DemoApplicant
 }

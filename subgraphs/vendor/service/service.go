@@ -47,8 +47,9 @@ type Service struct {
 	vendorsColl *mongo.Collection
 	close       func()
 
+	mux events.Mux // the handlers Start subscribes, by event type
+
 	mu      sync.Mutex
-	mux     events.Mux // the handlers Start subscribes, by event type
 	started bool
 	relay   *mongoevents.Relay // set by Start
 	running sync.WaitGroup
@@ -119,45 +120,27 @@ func Open(ctx context.Context, cfg config.Vendor, log *slog.Logger) (*Service, e
 			},
 		},
 	)
-	svc := &Service{
-		Handler: h, Vendors: vendors, log: log, store: store, locks: locks,
-		vendorsColl: db.Collection(mongostore.Collection),
-		mux:         consumers.Handlers(vendors), close: closeAll,
-	}
+	// One subscriber, "vendor", takes the profile's events and the
+	// dashboard's: the two sets must not share a type.
+	mux := consumers.Handlers(vendors)
 	for typ, handler := range dash.Handlers() {
-		if err := svc.Handle(typ, handler); err != nil {
+		if _, dup := mux[typ]; dup {
 			closeAll()
-			return nil, err
+			return nil, fmt.Errorf("vendor service: %s has two handlers", typ)
 		}
+		mux[typ] = handler
 	}
-	return svc, nil
+	return &Service{
+		Handler: h, Vendors: vendors, log: log, store: store, locks: locks,
+		vendorsColl: db.Collection(mongostore.Collection), mux: mux, close: closeAll,
+	}, nil
 }
 
 var _ httpserver.Service = (*Service)(nil)
 
-// Handle adds a handler for an event type to those Start subscribes under
-// the subscriber name "vendor" (consumers.Subscriber): the owner's
-// dashboard projection registers its handlers this way. Call it before
-// Start; a type registered twice is an error.
-func (s *Service) Handle(eventType string, h events.Handler) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.started {
-		return errors.New("vendor service: Handle after Start")
-	}
-	if h == nil {
-		return fmt.Errorf("vendor service: no handler for %s", eventType)
-	}
-	if _, dup := s.mux[eventType]; dup {
-		return fmt.Errorf("vendor service: %s already has a handler", eventType)
-	}
-	s.mux[eventType] = h
-	return nil
-}
-
 // Start publishes the events the vendor documents hold, and every new one,
-// on bus, and subscribes the vendor handlers (and those added with Handle)
-// under "vendor", all until ctx ends; Close waits for the relay.
+// on bus, and subscribes the vendor and dashboard handlers under "vendor",
+// all until ctx ends; Close waits for the relay.
 func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 	s.mu.Lock()
 	if s.started {
@@ -165,11 +148,7 @@ func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 		return errors.New("vendor service: started twice")
 	}
 	s.started = true
-	mux := s.mux
-	s.mu.Unlock()
-
 	relay := mongoevents.NewRelay(bus, mongoevents.Options{Locks: s.locks, Logger: s.log}, s.vendorsColl)
-	s.mu.Lock()
 	s.relay = relay
 	s.mu.Unlock()
 	s.store.OnWrite(relay.Notify)
@@ -181,7 +160,7 @@ func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 	// Eight lanes: order and review events for different subjects are
 	// handled side by side; each projection document is written under its
 	// own lock, and one subject's events stay in order.
-	if err := events.SubscribeConcurrent(ctx, bus, consumers.Subscriber, 8, events.Recover(mux.Handle), mux.Types()...); err != nil {
+	if err := events.SubscribeConcurrent(ctx, bus, consumers.Subscriber, 8, events.Recover(s.mux.Handle), s.mux.Types()...); err != nil {
 		return fmt.Errorf("subscribe vendor handlers: %w", err)
 	}
 	return nil
