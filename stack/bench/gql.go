@@ -17,10 +17,18 @@ type client struct {
 	http *http.Client
 }
 
+// newClient returns a client keeping up to conns connections per host.
+// It asks for uncompressed answers: Platter's router gzips large answers
+// for a client that accepts it, the peer gateways never do, so a client
+// accepting gzip would have the router compress (and this process
+// decompress) what the peers send plain, and measure unequal work.
 func newClient(conns int) *client {
 	return &client{http: &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{MaxIdleConns: conns * 8, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: 90 * time.Second},
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConns: conns * 8, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: 90 * time.Second,
+			DisableCompression: true,
+		},
 	}}
 }
 

@@ -204,3 +204,93 @@ func benchFlow(b *testing.B, url string, newBus func(testing.TB) events.Bus, pro
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(0, "ns/op")
 }
+
+// BenchmarkPipeline measures how fast the whole path drains a backlog:
+// b.N events already committed in a PostgreSQL outbox, published by the
+// relay through RabbitMQ (confirms in a window) and taken by a consumer
+// that applies batches of up to 100 events in one PostgreSQL transaction
+// behind the inbox (events.SubscribeBatch, inbox.HandleBatch), at 1, 4
+// and 8 lanes and relay batches of 100 and 500. Besides events/s it
+// reports the CPU each event cost on this machine, split between this
+// process (relay, bus and consumer), the PostgreSQL server and the
+// RabbitMQ server, so the figure can be read against the cores there are.
+//
+// Run: go test -run '^$' -bench Pipeline -benchtime 20000x ./events/outbox/
+func BenchmarkPipeline(b *testing.B) {
+	for _, relayBatch := range []int{100, 500} {
+		for _, lanes := range []int{1, 4, 8} {
+			b.Run(fmt.Sprintf("relay=%d/lanes=%d", relayBatch, lanes), func(b *testing.B) {
+				benchPipeline(b, relayBatch, lanes)
+			})
+		}
+	}
+}
+
+func benchPipeline(b *testing.B, relayBatch, lanes int) {
+	ctx := context.Background()
+	db, err := sqldb.OpenMigrated(ctx, testenv.Postgres(b), migrations())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	bus := rabbitBus(b)
+	defer bus.Close()
+
+	// The backlog, committed 500 events a transaction before the clock
+	// starts: what a burst of writers leaves for the relay.
+	n := b.N
+	envs := make([]events.Envelope, n)
+	for i := range envs {
+		envs[i] = newEvent(b, fmt.Sprintf("item-%d", i%1024))
+	}
+	for i := 0; i < n; i += 500 {
+		if err := produce(ctx, db, envs[i:min(i+500, n)]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	var handled atomic.Int64
+	done := make(chan struct{})
+	apply := inbox.HandleBatch("bench", db, func(ctx context.Context, tx bun.Tx, e events.Envelope) error {
+		_, err := tx.NewRaw(`INSERT INTO effects (event_id, subject, n) VALUES (?, ?, 0)`, e.ID, e.Subject).Exec(ctx)
+		return err
+	})
+	h := func(ctx context.Context, es []events.Envelope) error {
+		if err := apply(ctx, es); err != nil {
+			return err
+		}
+		if handled.Add(int64(len(es))) == int64(n) {
+			close(done)
+		}
+		return nil
+	}
+	if err := events.SubscribeBatch(ctx, bus, "bench", lanes, 100, h, itemChanged); err != nil {
+		b.Fatal(err)
+	}
+
+	relay := outbox.NewRelay(db, bus, outbox.Options{BatchSize: relayBatch})
+	rctx, stop := context.WithCancel(ctx)
+	relayDone := make(chan struct{})
+	before := readCPU()
+	b.ResetTimer()
+	start := time.Now()
+	go func() { defer close(relayDone); _ = relay.Run(rctx) }()
+	defer func() { stop(); <-relayDone }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("only %d of %d events took effect", handled.Load(), n)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	after := readCPU()
+
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
+	if before.ok && after.ok {
+		per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+		b.ReportMetric(per(after.self-before.self), "self-µs/event")
+		b.ReportMetric(per(after.postgres-before.postgres), "postgres-µs/event")
+		b.ReportMetric(per(after.rabbitmq-before.rabbitmq), "rabbitmq-µs/event")
+	}
+	b.ReportMetric(0, "ns/op")
+}

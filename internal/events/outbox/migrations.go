@@ -27,7 +27,30 @@ func Migrations() *migrate.Migrations {
 		},
 		Down: sqldb.Exec(sqldb.Plain("DROP TABLE event_outbox")),
 	})
+	ms.Add(migrate.Migration{
+		Name: "20260601000002", Comment: "index_event_outbox_retries",
+		Up: func(ctx context.Context, m *migrate.Migrator, mig *migrate.Migration) error {
+			return sqldb.Exec(createRetryIndex(m.DB().Dialect().Name()))(ctx, m, mig)
+		},
+		Down: func(ctx context.Context, m *migrate.Migrator, mig *migrate.Migration) error {
+			drop := "DROP INDEX event_outbox_retry_idx"
+			if m.DB().Dialect().Name() == dialect.MySQL {
+				drop += " ON event_outbox"
+			}
+			return sqldb.Exec(sqldb.Plain(drop))(ctx, m, mig)
+		},
+	})
 	return ms
+}
+
+// createRetryIndex indexes the pending events that have failed, which the
+// relay reads every round to learn which subjects are held back: few rows
+// however long the outbox.
+func createRetryIndex(engine dialect.Name) sqldb.Statement {
+	if engine == dialect.MySQL {
+		return sqldb.Plain(`CREATE INDEX event_outbox_retry_idx ON event_outbox (sent_at, attempts, subject, seq)`)
+	}
+	return sqldb.Plain(`CREATE INDEX event_outbox_retry_idx ON event_outbox (subject, seq) WHERE sent_at IS NULL AND attempts > 0`)
 }
 
 // createOutbox returns the statements creating event_outbox on engine.

@@ -279,6 +279,43 @@ func TestSubjectKeepsOrderWhileItsEarlierEventFails(t *testing.T) {
 	})
 }
 
+// A subject held back by a failing event may have more events waiting than
+// a batch holds; the relay reads past them, so other subjects still go.
+func TestHeldSubjectLongerThanABatchHoldsUpNoOther(t *testing.T) {
+	t.Parallel()
+	testenv.ForEachSQLEngine(t, migrations(), func(t *testing.T, db *bun.DB) {
+		bus := newBus(t)
+		consume(t, bus, db, nil)
+		var stuck []events.Envelope
+		for range 3 * fast.BatchSize {
+			stuck = append(stuck, newEvent(t, "stuck"))
+		}
+		mustProduce(t, db, stuck...)
+		free := []events.Envelope{newEvent(t, "free"), newEvent(t, "free")}
+		mustProduce(t, db, free...)
+
+		var release atomic.Bool
+		pub := publisherFunc(func(ctx context.Context, es ...events.Envelope) error {
+			if !release.Load() && slices.ContainsFunc(es, func(e events.Envelope) bool { return e.Subject == "stuck" }) {
+				return errors.New("nacked")
+			}
+			return bus.Publish(ctx, es...)
+		})
+		run(t, outbox.NewRelay(db, pub, fast))
+		waitEffects(t, db, len(free))
+		if got := effects(t, db); len(got["stuck"]) != 0 || len(got["free"]) != len(free) {
+			t.Fatalf("effects while stuck fails: %v", got)
+		}
+		release.Store(true)
+		waitEffects(t, db, len(stuck)+len(free))
+		want := map[string][]string{"free": {free[0].ID, free[1].ID}}
+		for _, e := range stuck {
+			want["stuck"] = append(want["stuck"], e.ID)
+		}
+		checkOnceInOrder(t, db, want)
+	})
+}
+
 // While the broker is down the relay backs off instead of spinning, and
 // once it is back every event goes, once and in order per subject.
 func TestBrokerOutageBacksOffThenDelivers(t *testing.T) {

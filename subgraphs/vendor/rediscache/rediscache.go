@@ -22,9 +22,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -55,6 +57,17 @@ type Store struct {
 	down      bool
 	downUntil time.Time
 	lastErr   string
+
+	// listing is the last cached listing this process decoded, reused
+	// while Redis holds the very same bytes: decoding a few hundred
+	// vendors took more CPU than the rest of a vendors query.
+	listing atomic.Pointer[decodedListing]
+}
+
+// decodedListing is a cached listing as stored in Redis and as decoded.
+type decodedListing struct {
+	raw     string
+	vendors []vendorprofile.Vendor
 }
 
 var (
@@ -148,8 +161,7 @@ func (s *Store) Public(ctx context.Context) ([]vendorprofile.Vendor, error) {
 		raw, err := s.redis.Get(ctx, s.listKey(gen)).Result()
 		switch {
 		case err == nil:
-			var vs []vendorprofile.Vendor
-			if json.Unmarshal([]byte(raw), &vs) == nil {
+			if vs, ok := s.decodeListing(raw); ok {
 				return vs, nil
 			}
 		case !errors.Is(err, redis.Nil):
@@ -172,6 +184,23 @@ func (s *Store) Public(ctx context.Context) ([]vendorprofile.Vendor, error) {
 		}
 	}
 	return vs, nil
+}
+
+// decodeListing decodes a cached listing, or reuses the last decoded one
+// when raw is the same. The bytes are compared rather than the generation
+// because a generation can repeat (Redis emptied, then counting again).
+// Callers get their own slice; the vendors themselves are shared and are
+// never changed by the callers.
+func (s *Store) decodeListing(raw string) ([]vendorprofile.Vendor, bool) {
+	if last := s.listing.Load(); last != nil && last.raw == raw {
+		return slices.Clone(last.vendors), true
+	}
+	var vs []vendorprofile.Vendor
+	if json.Unmarshal([]byte(raw), &vs) != nil {
+		return nil, false
+	}
+	s.listing.Store(&decodedListing{raw: raw, vendors: vs})
+	return slices.Clone(vs), true
 }
 
 // listGen returns the listing's current generation, false when Redis is

@@ -245,3 +245,62 @@ func TestListingIsCachedAndInvalidated(t *testing.T) {
 		}
 	}
 }
+
+// Two processes share Redis: one keeps its decoded listing only while
+// Redis holds the same listing, so another's write shows at once, also
+// when Redis was emptied and the generations count again from the start.
+func TestListingDecodedOnceFollowsOtherProcesses(t *testing.T) {
+	ctx := context.Background()
+	client, prefix := sharedRedis(t)
+	inner := mongoStore(t)
+	reader := rediscache.New(inner, client, prefix, ttl, logging.Discard())
+	writer := rediscache.New(inner, client, prefix, ttl, logging.Discard())
+	a := storetest.Vendor(t, "Alpha", vendorprofile.StatusApproved)
+	if err := writer.Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	names := func() []string {
+		t.Helper()
+		got, err := reader.Public(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, v := range got {
+			out = append(out, v.Name)
+		}
+		return out
+	}
+	for range 2 { // decoded, then reused
+		if got := names(); len(got) != 1 || got[0] != "Alpha" {
+			t.Fatalf("listing: %v", got)
+		}
+	}
+	rename := func(name string) {
+		t.Helper()
+		if _, err := writer.Update(ctx, a.ID, set(func(v *vendorprofile.Vendor) error { v.Name = name; return nil })); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rename("Alpha Two")
+	if got := names(); len(got) != 1 || got[0] != "Alpha Two" {
+		t.Fatalf("listing after another process's write: %v", got)
+	}
+
+	// Redis emptied: the next write brings the generation back to one the
+	// reader has seen, with a different listing behind it.
+	keys, err := client.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Del(ctx, keys...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); len(got) != 1 || got[0] != "Alpha Two" {
+		t.Fatalf("listing after Redis was emptied: %v", got)
+	}
+	rename("Alpha Three")
+	if got := names(); len(got) != 1 || got[0] != "Alpha Three" {
+		t.Fatalf("listing after a write on a repeated generation: %v", got)
+	}
+}
