@@ -79,7 +79,7 @@ func (r *Rounds) Run(ctx context.Context, round func(context.Context) (RoundResu
 			// failed events are not due yet when the next round goes on
 			// with what comes after them.
 			failures++
-			if !sleep(ctx, r.Backoff.Backoff(failures)/2) {
+			if !Sleep(ctx, r.Backoff.Backoff(failures)/2) {
 				break
 			}
 			continue
@@ -103,8 +103,9 @@ func (r *Rounds) Run(ctx context.Context, round func(context.Context) (RoundResu
 	return nil
 }
 
-// sleep waits d or until ctx is done, and reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
+// Sleep waits d or until ctx is done, and reports whether ctx is still
+// live: the wait between retries of the relays and the buses.
+func Sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -288,7 +288,7 @@ func (s *subscription) run(ctx context.Context, c *consumer) {
 			}
 			wait := backoff(attempt, s.b.cfg.minBackoff, s.b.cfg.maxBackoff)
 			s.b.log.WarnContext(ctx, "events consumer restart failed", "subscriber", s.name, "retry_in", wait, "err", err)
-			if !sleep(ctx, wait) {
+			if !events.Sleep(ctx, wait) {
 				return
 			}
 		}

@@ -220,7 +220,7 @@ func (sc *dlqScan) giveBack(ctx context.Context) error {
 		if q.Messages >= len(sc.held) {
 			return nil
 		}
-		if !sleep(ctx, 5*time.Millisecond) {
+		if !events.Sleep(ctx, 5*time.Millisecond) {
 			return nil
 		}
 	}

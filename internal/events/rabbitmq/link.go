@@ -138,7 +138,7 @@ func (l *link) connect(ctx context.Context, first bool) (*session, error) {
 		}
 		wait := backoff(attempt, l.b.cfg.minBackoff, l.b.cfg.maxBackoff)
 		l.b.log.WarnContext(ctx, "rabbitmq connect failed", "connection", l.role, "attempt", attempt+1, "retry_in", wait, "err", err)
-		if !sleep(ctx, wait) {
+		if !events.Sleep(ctx, wait) {
 			return nil, fmt.Errorf("connect %s: %w (last error: %w)", l.role, ctx.Err(), err)
 		}
 	}
@@ -211,16 +211,4 @@ func backoff(attempt int, first, longest time.Duration) time.Duration {
 	}
 	d = min(d, longest)
 	return d/2 + rand.N(d/2+1)
-}
-
-// sleep waits d and reports false if ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
