@@ -64,6 +64,10 @@ func BenchmarkFlowLanes(b *testing.B) {
 			})
 		}
 	}
+	// One event at a time from the producer's commit to the consumer's,
+	// through the relay and the broker: the latency a user's change takes
+	// to show in another subgraph when nothing queues.
+	b.Run("postgres/rabbitmq/roundtrip", func(b *testing.B) { benchFlow(b, testenv.Postgres(b), rabbitBus, 1, true, 1) })
 }
 
 // rabbitBus is a RabbitMQ bus on names of its own, deleted at the end.
@@ -208,25 +212,27 @@ func benchFlow(b *testing.B, url string, newBus func(testing.TB) events.Bus, pro
 // BenchmarkPipeline measures how fast the whole path drains a backlog:
 // b.N events already committed in a PostgreSQL outbox, published by the
 // relay through RabbitMQ (confirms in a window) and taken by a consumer
-// that applies batches of up to 100 events in one PostgreSQL transaction
-// behind the inbox (events.SubscribeBatch, inbox.HandleBatch), at 1, 4
-// and 8 lanes and relay batches of 100 and 500. Besides events/s it
-// reports the CPU each event cost on this machine, split between this
-// process (relay, bus and consumer), the PostgreSQL server and the
-// RabbitMQ server, so the figure can be read against the cores there are.
+// that applies each batch in one PostgreSQL transaction behind the inbox
+// (events.SubscribeBatch, inbox.HandleBatch), one effect row per event,
+// for a few relay batch sizes, consumer batch sizes and lanes. Besides
+// events/s it reports the CPU each event cost on this machine, split
+// between this process (relay, bus and consumer), the PostgreSQL server
+// and the RabbitMQ server, so the figure can be read against the cores
+// there are.
 //
 // Run: go test -run '^$' -bench Pipeline -benchtime 20000x ./events/outbox/
 func BenchmarkPipeline(b *testing.B) {
-	for _, relayBatch := range []int{100, 500} {
-		for _, lanes := range []int{1, 4, 8} {
-			b.Run(fmt.Sprintf("relay=%d/lanes=%d", relayBatch, lanes), func(b *testing.B) {
-				benchPipeline(b, relayBatch, lanes)
-			})
-		}
+	for _, c := range []struct{ relayBatch, consumerBatch, lanes int }{
+		{500, 100, 1}, {500, 100, 4}, {500, 100, 8},
+		{1000, 500, 1}, {1000, 500, 4},
+	} {
+		b.Run(fmt.Sprintf("relay=%d/consumer=%d/lanes=%d", c.relayBatch, c.consumerBatch, c.lanes), func(b *testing.B) {
+			benchPipeline(b, c.relayBatch, c.consumerBatch, c.lanes)
+		})
 	}
 }
 
-func benchPipeline(b *testing.B, relayBatch, lanes int) {
+func benchPipeline(b *testing.B, relayBatch, consumerBatch, lanes int) {
 	ctx := context.Background()
 	db, err := sqldb.OpenMigrated(ctx, testenv.Postgres(b), migrations())
 	if err != nil {
@@ -264,7 +270,7 @@ func benchPipeline(b *testing.B, relayBatch, lanes int) {
 		}
 		return nil
 	}
-	if err := events.SubscribeBatch(ctx, bus, "bench", lanes, 100, h, itemChanged); err != nil {
+	if err := events.SubscribeBatch(ctx, bus, "bench", lanes, consumerBatch, h, itemChanged); err != nil {
 		b.Fatal(err)
 	}
 

@@ -42,6 +42,7 @@ func BenchmarkRaw(b *testing.B) {
 	b.Run("publish/window", benchRawPublish)
 	b.Run("publish/each", benchRawPublishEach)
 	b.Run("consume", benchRawConsume)
+	b.Run("flow", benchRawFlow)
 	b.Run("latency", benchRawLatency)
 }
 
@@ -289,4 +290,33 @@ func benchRawLatency(b *testing.B) {
 	}
 	<-done
 	reportLatency(b, lat)
+}
+
+// benchRawFlow publishes with confirms in a window while a consumer on its
+// own connection takes and acks the messages, both at once: the broker's
+// whole publish-to-consume path, the floor of an event pipeline's
+// throughput (publishing alone or consuming alone asks the broker less).
+func benchRawFlow(b *testing.B) {
+	e, ch, q := rawQueue(b)
+	cons := e.raw()
+	if err := cons.Qos(DefaultPrefetch, 0, false); err != nil {
+		b.Fatal(err)
+	}
+	ds, err := cons.Consume(q, "", false, false, false, false, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	b.ResetTimer()
+	start := time.Now()
+	go func() {
+		defer close(done)
+		for range b.N {
+			d := <-ds
+			_ = d.Ack(false)
+		}
+	}()
+	rawPublishAll(b, ch, q, b.N)
+	<-done
+	rate(b, b.N, time.Since(start))
 }
