@@ -40,12 +40,13 @@ lint:
 standalone:
 	@for m in $(MODULES); do echo "GOWORK=off build $$m"; (cd $$m && GOWORK=off $(GO) build ./... && GOWORK=off $(GO) vet ./...) || exit 1; done
 
-## bench: Platter's router against Apollo Gateway and Hive Gateway on the seven subgraphs (services mode, real stores; written to docs/benchmarks.md), router versus direct in the dev stack, then the event pipeline beside raw RabbitMQ; figures printed, never asserted
+## bench: Platter's router against Apollo Gateway and Hive Gateway on the seven subgraphs (services mode, real stores; written to docs/benchmarks.md), router versus direct in the dev stack, then the event pipeline beside raw RabbitMQ and signed image URLs per second; figures printed, never asserted
 bench:
 	$(GO) run ./stack/bench
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./stack/...
 	$(GO) test -run '^$$' -bench 'Raw' -benchtime 20000x ./internal/events/rabbitmq/
 	$(GO) test -run '^$$' -bench 'Pipeline' -benchtime 20000x ./internal/events/outbox/
+	$(GO) test -run '^$$' -bench 'EntityURLs' ./subgraphs/cloudmanager/service/
 
 ## bench-smoke: the gateway comparison on a small seed for a few seconds, to prove it works (writes no docs)
 .PHONY: bench-smoke
