@@ -120,6 +120,35 @@ func (s *Service) List(ctx context.Context, f Filter, first *int, after string) 
 	return Page{Products: ps, HasNextPage: more}, nil
 }
 
+// FirstPages returns the first page of each vendor's products, as List
+// with the vendor as filter and no cursor would, for a batch of vendors in
+// one lookup. A vendor without products has no entry.
+func (s *Service) FirstPages(ctx context.Context, vendorIDs []string, first *int) (map[string]Page, error) {
+	limit, err := PageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	pages := make(map[string]Page, len(vendorIDs))
+	if limit == 0 || len(vendorIDs) == 0 {
+		return pages, nil
+	}
+	// One more than a page tells whether another page follows.
+	ps, err := s.store.VendorsFirstProducts(ctx, vendorIDs, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		page := pages[p.VendorID]
+		if len(page.Products) == limit {
+			page.HasNextPage = true
+		} else {
+			page.Products = append(page.Products, p)
+		}
+		pages[p.VendorID] = page
+	}
+	return pages, nil
+}
+
 func validFilter(f Filter) (Filter, error) {
 	var err error
 	if f.VendorID = strings.TrimSpace(f.VendorID); len(f.VendorID) > maxVendorIDLength {

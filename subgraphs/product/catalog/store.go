@@ -26,6 +26,10 @@ type Store interface {
 	Menus(ctx context.Context, vendorIDs []string) ([]MenuSection, error)
 	// SectionProducts returns the products of one section, in id order.
 	SectionProducts(ctx context.Context, sectionID string) ([]Product, error)
+	// VendorsFirstProducts returns up to limit products of each of the
+	// given vendors, in vendor then id order: the first pages of their
+	// listings, in one lookup.
+	VendorsFirstProducts(ctx context.Context, vendorIDs []string, limit int) ([]Product, error)
 	// Categories returns the main categories by name.
 	Categories(ctx context.Context) ([]Category, error)
 	// Section returns NOT_FOUND for an unknown id.

@@ -32,13 +32,17 @@ func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model
 
 // FindManyVendorByIDs is the resolver for the findManyVendorByIDs field.
 func (r *entityResolver) FindManyVendorByIDs(ctx context.Context, reps []*model.VendorByIDsInput) ([]*model.Vendor, error) {
-	// Every vendor has a menu here, empty when it has no products yet;
-	// the menus of the batch are read together when first asked for.
-	batch := &menuBatch{catalog: r.Catalog, ids: make([]string, len(reps))}
-	out := make([]*model.Vendor, len(reps))
+	// Every vendor has a menu and products here, empty when it has no
+	// products yet; the batch's menus, and its first pages of products,
+	// are read together when first asked for.
+	ids := make([]string, len(reps))
 	for i, rep := range reps {
-		batch.ids[i] = rep.ID
-		out[i] = &model.Vendor{ID: rep.ID, Menus: batch}
+		ids[i] = rep.ID
+	}
+	batch := newVendorBatch(r.Catalog, ids)
+	out := make([]*model.Vendor, len(reps))
+	for i, id := range ids {
+		out[i] = &model.Vendor{ID: id, Batch: batch}
 	}
 	return out, nil
 }

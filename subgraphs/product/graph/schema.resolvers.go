@@ -153,6 +153,9 @@ func (r *queryResolver) Categories(ctx context.Context) ([]model.Category, error
 
 // Products is the resolver for the products field.
 func (r *vendorResolver) Products(ctx context.Context, obj *model.Vendor, first *int, after *string) (*model.ProductConnection, error) {
+	if obj.Batch != nil && deref(after) == "" {
+		return obj.Batch.FirstProducts(ctx, obj.ID, first)
+	}
 	page, err := r.Catalog.List(ctx, catalog.Filter{VendorID: obj.ID}, first, deref(after))
 	if err != nil {
 		return nil, err
@@ -162,11 +165,11 @@ func (r *vendorResolver) Products(ctx context.Context, obj *model.Vendor, first 
 
 // Menu is the resolver for the menu field.
 func (r *vendorResolver) Menu(ctx context.Context, obj *model.Vendor) ([]model.MenuSection, error) {
-	menus := obj.Menus
-	if menus == nil {
-		menus = &menuBatch{catalog: r.Catalog, ids: []string{obj.ID}}
+	batch := obj.Batch
+	if batch == nil {
+		batch = newVendorBatch(r.Catalog, []string{obj.ID})
 	}
-	return menus.Menu(ctx, obj.ID)
+	return batch.Menu(ctx, obj.ID)
 }
 
 // MenuSection returns MenuSectionResolver implementation.

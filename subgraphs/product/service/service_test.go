@@ -316,11 +316,14 @@ func TestVendorEntities(t *testing.T) {
 			ID       string
 			Menu     []menuSection
 			Products connection
+			All      connection
 		} `json:"_entities"`
 	}
 	unknown := uuid.NewString()
+	// The vendors' first pages are read together, once per page size.
 	s.anon.MustData(t, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Vendor {
-		id menu { name products { id } } products(first: 2) { edges { node { id } } pageInfo { hasNextPage endCursor } } } } }`,
+		id menu { name products { id } } products(first: 2) { edges { node { id } } pageInfo { hasNextPage endCursor } }
+		all: products(first: 10) { edges { node { id } } pageInfo { hasNextPage } } } } }`,
 		map[string]any{"r": []map[string]any{
 			{"__typename": "Vendor", "id": s.vendorB}, {"__typename": "Vendor", "id": unknown}, {"__typename": "Vendor", "id": s.vendorA},
 		}}, &got)
@@ -340,6 +343,20 @@ func TestVendorEntities(t *testing.T) {
 	}
 	if len(a.Products.Edges) != 2 || !a.Products.PageInfo.HasNextPage {
 		t.Fatalf("vendor a products %+v", a.Products)
+	}
+	if len(a.All.Edges) != 3 || a.All.PageInfo.HasNextPage || len(b.All.Edges) != 1 || len(none.All.Edges) != 0 {
+		t.Fatalf("all products: a %+v, b %+v, unknown %+v", a.All, b.All, none.All)
+	}
+	// The next page, after the batched first one, is the rest of a's list.
+	var next struct {
+		Entities []struct{ Products connection } `json:"_entities"`
+	}
+	s.anon.MustData(t, `query($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on Vendor {
+		products(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage } } } } }`,
+		map[string]any{"r": []map[string]any{{"__typename": "Vendor", "id": s.vendorA}}, "after": a.Products.PageInfo.EndCursor}, &next)
+	rest := next.Entities[0].Products
+	if len(rest.Edges) != 1 || rest.PageInfo.HasNextPage || rest.Edges[0].Node.ID != a.All.Edges[2].Node.ID {
+		t.Fatalf("second page %+v, want the third of %+v", rest, a.All)
 	}
 
 	// A product's section lists its products too.

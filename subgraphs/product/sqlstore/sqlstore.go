@@ -99,6 +99,9 @@ type productRow struct {
 	CategoryName sql.NullString `bun:"category_name,scanonly"`
 	SectionName  sql.NullString `bun:"section_name,scanonly"`
 	SectionPos   sql.NullInt64  `bun:"section_position,scanonly"`
+	// VendorRank is the row's place among its vendor's products, where a
+	// query numbers them (VendorsFirstProducts).
+	VendorRank sql.NullInt64 `bun:"vendor_rank,scanonly"`
 }
 
 func toRow(p catalog.Product) *productRow {
@@ -253,6 +256,26 @@ func (s *Store) Menus(ctx context.Context, vendorIDs []string) ([]catalog.MenuSe
 func (s *Store) SectionProducts(ctx context.Context, sectionID string) ([]catalog.Product, error) {
 	var rows []productRow
 	if err := productQuery(s.db, &rows).Where("p.section_id = ?", sectionID).OrderExpr("p.id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	return fromRows(rows), nil
+}
+
+// VendorsFirstProducts numbers each vendor's products by id and keeps the
+// first limit of each, so a batch of vendors costs one query whatever the
+// size of their catalogues.
+func (s *Store) VendorsFirstProducts(ctx context.Context, vendorIDs []string, limit int) ([]catalog.Product, error) {
+	if len(vendorIDs) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	ranked := productQuery(s.db, (*productRow)(nil)).
+		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY p.vendor_id ORDER BY p.id) AS vendor_rank").
+		Where("p.vendor_id IN (?)", bun.List(vendorIDs))
+	var rows []productRow
+	err := s.db.NewSelect().TableExpr("(?) AS ranked", ranked).ColumnExpr("ranked.*").
+		Where("ranked.vendor_rank <= ?", limit).OrderExpr("ranked.vendor_id, ranked.id").
+		Scan(ctx, &rows)
+	if err != nil {
 		return nil, err
 	}
 	return fromRows(rows), nil

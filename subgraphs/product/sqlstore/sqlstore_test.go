@@ -479,3 +479,52 @@ func TestConcurrentChangesGetDistinctVersions(t *testing.T) {
 		}
 	})
 }
+
+// The first pages of several vendors' products, read together, are what
+// each vendor's own listing shows first.
+func TestFirstPagesOfSeveralVendors(t *testing.T) {
+	forEachEngine(t, func(f *fixture) {
+		many, few, none := newVendorID(), newVendorID(), newVendorID()
+		f.vendor(many, "Many Dishes", catalog.VendorApproved, 1)
+		f.vendor(few, "Few Dishes", catalog.VendorApproved, 1)
+		for _, title := range []string{"One", "Two", "Three", "Four", "Five"} {
+			f.product(many, title, 500)
+		}
+		f.product(few, "Only", 700)
+		gone := f.product(few, "Gone", 800)
+		if _, err := f.cat.Delete(f.ctx, few, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		for _, size := range []int{1, 2, 5, 6} {
+			pages, err := f.cat.FirstPages(f.ctx, []string{many, few, none}, &size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range []string{many, few, none} {
+				alone, err := f.cat.List(f.ctx, catalog.Filter{VendorID: v}, &size, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := pages[v]
+				if got.HasNextPage != alone.HasNextPage || len(got.Products) != len(alone.Products) {
+					t.Fatalf("size %d, vendor %s: batched %d products (more %v), alone %d (more %v)",
+						size, v, len(got.Products), got.HasNextPage, len(alone.Products), alone.HasNextPage)
+				}
+				for i := range got.Products {
+					if got.Products[i].ID != alone.Products[i].ID || got.Products[i].Title != alone.Products[i].Title {
+						t.Fatalf("size %d, vendor %s, #%d: batched %+v, alone %+v", size, v, i, got.Products[i], alone.Products[i])
+					}
+				}
+			}
+		}
+		zero := 0
+		if pages, err := f.cat.FirstPages(f.ctx, []string{many}, &zero); err != nil || len(pages[many].Products) != 0 {
+			t.Fatalf("first 0: %v %+v", err, pages)
+		}
+		tooMany := catalog.MaxPageSize + 1
+		if _, err := f.cat.FirstPages(f.ctx, []string{many}, &tooMany); err == nil {
+			t.Fatal("a page over the maximum was accepted")
+		}
+	})
+}
