@@ -87,7 +87,7 @@ func TestSmokeFlagsShrinkTheRunButExplicitFlagsWin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if full.sizes.Vendors != 200 || full.sizes.Products != 5000 || full.sizes.Customers != 250 || len(full.clients) != 3 || full.docs == "" {
+	if full.sizes.Vendors != 200 || full.sizes.Products != 5000 || full.sizes.Customers != 1000 || len(full.clients) != 3 || full.docs == "" {
 		t.Errorf("default options: %+v", full)
 	}
 	for _, bad := range [][]string{{"-clients", "1,x"}, {"-clients", "0"}, {"-vendors", "10", "-products", "5"}, {"-rounds", "0"}} {

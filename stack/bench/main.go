@@ -73,8 +73,8 @@ func parseFlags(args []string) (options, error) {
 	o := options{}
 	fs.IntVar(&o.sizes.Vendors, "vendors", 200, "vendors to seed")
 	fs.IntVar(&o.sizes.Products, "products", 5000, "products to seed over all vendors, each with an image")
-	fs.IntVar(&o.sizes.Customers, "customers", 250, "customers to seed, each with a cart (1,000 takes over 20 minutes: see docs/benchmarks.md)")
-	fs.IntVar(&o.sizes.CartItems, "cart-items", 2, "products in each cart")
+	fs.IntVar(&o.sizes.Customers, "customers", 1000, "customers to seed, each with a cart")
+	fs.IntVar(&o.sizes.CartItems, "cart-items", 3, "products in each cart")
 	fs.IntVar(&o.sizes.Workers, "seed-workers", 8, "seeding requests in flight")
 	clients := fs.String("clients", "1,8,32", "concurrent clients of each run, comma-separated")
 	fs.DurationVar(&o.duration, "duration", 6*time.Second, "length of one run (one gateway, one concurrency, one round)")
