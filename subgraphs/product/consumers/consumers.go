@@ -4,6 +4,8 @@ package consumers
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/subgraphs/product/catalog"
@@ -12,11 +14,17 @@ import (
 // Subscriber is the queue name the product subgraph consumes under.
 const Subscriber = "product"
 
-// Inbox runs a handler at most once per event id, in one transaction with
-// the record of the id, so that a redelivered event has no second effect.
+// Inbox runs a handler at most once per event id, a batch of events in one
+// transaction with the records of their ids, so that a redelivered event
+// has no second effect.
 type Inbox interface {
-	Handle(subscriber string, fn func(ctx context.Context, tx catalog.Tx, e events.Envelope) error) events.Handler
+	HandleBatch(subscriber string, fn func(ctx context.Context, tx catalog.Tx, e events.Envelope) error) events.BatchHandler
 }
+
+// MaxBatch is the most events one transaction of the consumers applies.
+// A burst (many vendors changing at once, a bulk deletion of images)
+// then costs one commit per batch rather than one per event.
+const MaxBatch = 100
 
 // TxHandler is a handler that makes its change in the inbox's transaction.
 type TxHandler func(ctx context.Context, tx catalog.Tx, e events.Envelope) error
@@ -54,13 +62,28 @@ func typed[T any](fn func(context.Context, catalog.Tx, events.Envelope, T) error
 	}
 }
 
-// Subscribe registers every product handler on bus until ctx ends.
+// Subscribe registers every product handler on bus until ctx ends. The
+// events go through one lane, in publish order, in batches of up to
+// MaxBatch; a batch that fails is handled again one event at a time, so a
+// poison event is dead-lettered alone.
 func Subscribe(ctx context.Context, bus events.Subscriber, c *catalog.Service, inbox Inbox) error {
-	vendor := inbox.Handle(Subscriber, ReplicateVendorOnVendorChanged(c))
-	mux := events.Mux{
+	vendor := ReplicateVendorOnVendorChanged(c)
+	handlers := map[string]TxHandler{
 		events.VendorRegistered: vendor,
 		events.VendorUpdated:    vendor,
-		events.AssetDeleted:     inbox.Handle(Subscriber, DetachImageOnAssetDeleted(c)),
+		events.AssetDeleted:     DetachImageOnAssetDeleted(c),
 	}
-	return bus.Subscribe(ctx, Subscriber, mux.Handle, mux.Types()...)
+	types := make([]string, 0, len(handlers))
+	for t := range handlers {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	route := func(ctx context.Context, tx catalog.Tx, e events.Envelope) error {
+		h, ok := handlers[e.Type]
+		if !ok {
+			return events.Permanent(fmt.Errorf("no handler for %s", e.Type))
+		}
+		return h(ctx, tx, e)
+	}
+	return events.SubscribeBatch(ctx, bus, Subscriber, 1, MaxBatch, inbox.HandleBatch(Subscriber, route), types...)
 }

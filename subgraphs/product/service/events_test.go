@@ -225,3 +225,46 @@ func TestOutboxPublishesAfterStart(t *testing.T) {
 		})
 	}
 }
+
+// Vendor events arriving together are applied in batches; a poison event
+// among them is dead-lettered alone and the others take effect once.
+func TestVendorEventsInABurstWithAPoisonOne(t *testing.T) {
+	s := start(t)
+	pa := s.createProduct(t, s.a, map[string]any{"title": "Dal"})
+	pb := s.createProduct(t, s.b, map[string]any{"title": "Pho"})
+	for range 2 {
+		s.next(t)
+	}
+	suspend := func(vendorID string) events.Envelope {
+		e, err := events.New(context.Background(), "vendor", events.VendorUpdated, vendorID,
+			events.VendorData{VendorID: vendorID, Name: "V", Status: "SUSPENDED", Version: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	poison, err := events.New(context.Background(), "vendor", events.VendorUpdated, uuid.NewString(), "not a vendor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := suspend(s.vendorA), suspend(s.vendorB)
+	if err := s.bus.Publish(context.Background(), a, poison, b, a); err != nil {
+		t.Fatal(err)
+	}
+	off := map[string]bool{}
+	for range 2 {
+		e, d := s.next(t)
+		if e.Type != events.ProductUpdated || d.Available || d.Version != 2 {
+			t.Fatalf("after the burst: %s %+v", e.Type, d)
+		}
+		off[d.ProductID] = true
+	}
+	if !off[pa.ID] || !off[pb.ID] {
+		t.Fatalf("products taken off sale: %v, want %s and %s", off, pa.ID, pb.ID)
+	}
+	s.none(t)
+	dl := s.bus.DeadLetters(consumers.Subscriber)
+	if len(dl) != 1 || dl[0].Envelope.ID != poison.ID {
+		t.Fatalf("dead letters: %+v, want the poison event alone", dl)
+	}
+}

@@ -55,16 +55,18 @@ func (s *Store) Update(ctx context.Context, fn func(context.Context, catalog.Tx)
 	return err
 }
 
-// Handle returns an event handler that runs fn at most once per event id
-// for subscriber, in one transaction with the inbox record (see
-// inbox.Handle), and wakes the relay when fn published events.
-func (s *Store) Handle(subscriber string, fn func(context.Context, catalog.Tx, events.Envelope) error) events.Handler {
-	return func(ctx context.Context, e events.Envelope) error {
+// HandleBatch returns a batch handler that runs fn at most once per event
+// id for subscriber, a batch of events in one transaction with their inbox
+// records (see inbox.HandleBatch), and wakes the relay when fn published
+// events.
+func (s *Store) HandleBatch(subscriber string, fn func(context.Context, catalog.Tx, events.Envelope) error) events.BatchHandler {
+	return func(ctx context.Context, es []events.Envelope) error {
+		// One call is one transaction: every fn call of it shares t.
 		t := &tx{}
-		err := inbox.Handle(subscriber, s.db, func(ctx context.Context, btx bun.Tx, e events.Envelope) error {
-			t.tx, t.published = btx, false
+		err := inbox.HandleBatch(subscriber, s.db, func(ctx context.Context, btx bun.Tx, e events.Envelope) error {
+			t.tx = btx
 			return fn(ctx, t, e)
-		})(ctx, e)
+		})(ctx, es)
 		if err == nil && t.published {
 			s.committed()
 		}

@@ -400,7 +400,7 @@ func TestInboxAndImages(t *testing.T) {
 		keep := f.product(v, "Three", 100)
 
 		calls := 0
-		h := f.store.Handle("product", func(ctx context.Context, tx catalog.Tx, e events.Envelope) error {
+		h := f.store.HandleBatch("product", func(ctx context.Context, tx catalog.Tx, e events.Envelope) error {
 			calls++
 			_, err := f.cat.DetachImage(ctx, tx, asset)
 			return err
@@ -409,8 +409,9 @@ func TestInboxAndImages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 2 {
-			if err := h(f.ctx, e); err != nil {
+		// Twice in one batch, then again alone: one effect.
+		for _, batch := range [][]events.Envelope{{e, e}, {e}} {
+			if err := h(f.ctx, batch); err != nil {
 				t.Fatal(err)
 			}
 		}
