@@ -27,9 +27,11 @@ type Publisher interface {
 type Subscriber interface {
 	// Subscribe binds subscriber (the consuming subgraph) to the given type
 	// patterns and delivers every matching event to h, one at a time, in
-	// publish order (see ConcurrentSubscriber for several at a time). Patterns are routing-key patterns: words separated by
-	// ".", where "*" stands for exactly one word and "#" for zero or more.
-	// An event matching several patterns is delivered once.
+	// publish order (see ConcurrentSubscriber for several at a time).
+	// Patterns are routing-key patterns: words separated by ".", where "*"
+	// stands for exactly one word and "#" for zero or more.
+	// An event matching several patterns is delivered once. A handler that
+	// panics fails like one returning an error (see Recover).
 	//
 	// Every subscriber has its own queue and so its own copy of each event.
 	// Subscribe returns once the bindings are in place; delivery runs in the

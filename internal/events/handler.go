@@ -26,6 +26,16 @@ type PanicError struct {
 
 func (e *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v", e.Value) }
 
+// FailureAttrs is attrs followed by the handler's error and, when the
+// handler panicked, its stack: what a bus logs about a failed call.
+func FailureAttrs(err error, attrs ...any) []any {
+	attrs = append(attrs, "err", err)
+	if pe, ok := errors.AsType[*PanicError](err); ok {
+		attrs = append(attrs, "stack", string(pe.Stack))
+	}
+	return attrs
+}
+
 // Recover returns a handler that turns a panic in h into a *PanicError, so
 // that one bad event cannot take the consumer down.
 func Recover(h Handler) Handler {

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/platterhq/platter/internal/logging"
 )
@@ -252,11 +251,8 @@ func (b *MemoryBus) consume(ctx context.Context, s *memSubscription, l *memLane)
 			if ctx.Err() != nil {
 				return len(es)
 			}
-			attrs := []any{"subscriber", s.name, "events", len(es), "err", err}
-			if pe, ok := errors.AsType[*PanicError](err); ok {
-				attrs = append(attrs, "stack", string(pe.Stack))
-			}
-			b.log.WarnContext(ctx, "event batch failed, handling its events one at a time", attrs...)
+			b.log.WarnContext(ctx, "event batch failed, handling its events one at a time",
+				FailureAttrs(err, "subscriber", s.name, "events", len(es))...)
 		}
 		for i, e := range es {
 			if !b.deliver(ctx, s, e) {
@@ -302,13 +298,7 @@ func (b *MemoryBus) deliver(ctx context.Context, s *memSubscription, e Envelope)
 			// Stopping: the failure is the cancellation, not the event's.
 			return false
 		}
-		attrs := []any{
-			"subscriber", s.name, "event_type", e.Type, "event_id", e.ID,
-			"attempt", attempt, "err", err,
-		}
-		if pe, ok := errors.AsType[*PanicError](err); ok {
-			attrs = append(attrs, "stack", string(pe.Stack))
-		}
+		attrs := FailureAttrs(err, "subscriber", s.name, "event_type", e.Type, "event_id", e.ID, "attempt", attempt)
 		if b.retry.GiveUp(attempt, err) {
 			b.mu.Lock()
 			b.dead[s.name] = append(b.dead[s.name], DeadLetter{Envelope: e, Reason: err.Error(), Attempts: attempt})
@@ -318,11 +308,7 @@ func (b *MemoryBus) deliver(ctx context.Context, s *memSubscription, e Envelope)
 		}
 		wait := b.retry.Backoff(attempt)
 		b.log.WarnContext(hctx, "event handler failed, will retry", append(attrs, "retry_in", wait)...)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if !Sleep(ctx, wait) {
 			return false
 		}
 	}

@@ -447,11 +447,8 @@ func (s *subscription) handleBatch(ctx context.Context, c *consumer, acks *acker
 			return false
 		default:
 		}
-		attrs := []any{"subscriber", s.name, "events", len(ds), "err", err}
-		if pe, ok := errors.AsType[*events.PanicError](err); ok {
-			attrs = append(attrs, "stack", string(pe.Stack))
-		}
-		b.log.WarnContext(ctx, "event batch failed, handling its events one at a time", attrs...)
+		b.log.WarnContext(ctx, "event batch failed, handling its events one at a time",
+			events.FailureAttrs(err, "subscriber", s.name, "events", len(ds))...)
 	}
 	for _, d := range ds {
 		if !s.handle(ctx, c, acks, d) {
@@ -544,13 +541,8 @@ func (s *subscription) handle(ctx context.Context, c *consumer, acks *acker, dd 
 			// Stopping: the failure is the cancellation, not the event's.
 			return false
 		}
-		attrs := []any{
-			"subscriber", s.name, "event_type", e.Type, "event_id", e.ID,
-			"attempt", attempt, "deliveries", deliveryCount(d) + 1, "err", err,
-		}
-		if pe, ok := errors.AsType[*events.PanicError](err); ok {
-			attrs = append(attrs, "stack", string(pe.Stack))
-		}
+		attrs := events.FailureAttrs(err, "subscriber", s.name, "event_type", e.Type, "event_id", e.ID,
+			"attempt", attempt, "deliveries", deliveryCount(d)+1)
 		if b.cfg.retry.GiveUp(attempt, err) {
 			s.deadLetter(hctx, d, e, err, attempt)
 			return true
