@@ -160,7 +160,7 @@ func (s *Service) Start(ctx context.Context, bus events.Bus) error {
 	// Eight lanes: order and review events for different subjects are
 	// handled side by side; each projection document is written under its
 	// own lock, and one subject's events stay in order.
-	if err := events.SubscribeConcurrent(ctx, bus, consumers.Subscriber, 8, events.Recover(s.mux.Handle), s.mux.Types()...); err != nil {
+	if err := events.SubscribeConcurrent(ctx, bus, consumers.Subscriber, 8, s.mux.Handle, s.mux.Types()...); err != nil {
 		return fmt.Errorf("subscribe vendor handlers: %w", err)
 	}
 	return nil
