@@ -397,14 +397,7 @@ func (s suite[B]) publishDoesNotWaitForHandlers(t *testing.T) {
 		}
 		published <- nil
 	}()
-	select {
-	case err := <-published:
-		if err != nil {
-			t.Fatalf("Publish: %v", err)
-		}
-	case <-time.After(s.opts.Timeout):
-		t.Fatalf("Publish blocked behind a handler that has not returned")
-	}
+	s.returned(t, published, "Publish", "Publish blocked behind a handler that has not returned")
 	close(release)
 	s.expectIDs(t, r, ids...)
 }
@@ -970,6 +963,31 @@ func (g *gate) wrap(h events.BatchHandler) events.BatchHandler {
 	}
 }
 
+// awaitOpened waits for the first call through g.
+func (s suite[B]) awaitOpened(t *testing.T, g *gate) {
+	t.Helper()
+	select {
+	case <-g.opened:
+	case <-time.After(s.opts.Timeout):
+		t.Fatalf("no handler call within %v", s.opts.Timeout)
+	}
+}
+
+// returned waits for the result of what (a call running elsewhere) on ch
+// and fails the test if it is an error, or, with stuck, if it does not
+// come within the suite's timeout.
+func (s suite[B]) returned(t *testing.T, ch <-chan error, what, stuck string) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(s.opts.Timeout):
+		t.Fatal(stuck)
+	}
+}
+
 func (s suite[B]) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(s.opts.Timeout)
@@ -1033,11 +1051,7 @@ func (s suite[B]) batchKeepsOrderPerSubject(t *testing.T) {
 	}
 	s.subscribeBatch(t, bus, "alpha", lanes, maxBatch, g.wrap(h), itemCreated)
 	publish(t, bus, first)
-	select {
-	case <-g.opened:
-	case <-time.After(s.opts.Timeout):
-		t.Fatalf("no handler call within %v", s.opts.Timeout)
-	}
+	s.awaitOpened(t, g)
 	for i, size := 0, 1; i < len(es); i, size = i+size, size%7+1 {
 		publish(t, bus, es[i:min(i+size, len(es))]...)
 	}
@@ -1133,11 +1147,7 @@ func (s suite[B]) batchFailureFallsBackToSingleEvents(t *testing.T) {
 		mu.Unlock()
 		poisoned = append(poisoned, poison)
 		publish(t, bus, opener)
-		select {
-		case <-g.opened:
-		case <-time.After(s.opts.Timeout):
-			t.Fatalf("no handler call within %v", s.opts.Timeout)
-		}
+		s.awaitOpened(t, g)
 		publish(t, bus, es...)
 		close(g.release)
 		want = append(want, opener.ID)
@@ -1224,12 +1234,5 @@ func (s suite[B]) closeWhileHandling(t *testing.T, bus B) {
 	t.Helper()
 	closed := make(chan error, 1)
 	go func() { closed <- bus.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-	case <-time.After(s.opts.Timeout):
-		t.Fatalf("Close did not return while handlers were running")
-	}
+	s.returned(t, closed, "Close", "Close did not return while handlers were running")
 }
