@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/platterhq/platter/internal/procstat"
 )
 
 // binaries maps each program the bench runs to its package, relative to
@@ -227,26 +228,6 @@ func resetPeakRSS(pid int) bool {
 
 // cpuTime is the user plus system CPU time the process has used.
 func cpuTime(pid int) (time.Duration, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces; the fields after its
-	// closing parenthesis are fixed: utime and stime are the 12th and 13th.
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, errors.New("unexpected /proc stat format")
-	}
-	fields := strings.Fields(string(data[i+1:]))
-	if len(fields) < 13 {
-		return 0, errors.New("unexpected /proc stat format")
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	// Linux reports clock ticks of 1/100 s (USER_HZ) on every architecture
-	// Go supports.
-	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+	st, err := procstat.Read(pid)
+	return st.CPU, err
 }
