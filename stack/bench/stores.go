@@ -17,6 +17,7 @@ import (
 
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/blob"
+	"github.com/platterhq/platter/internal/events/rabbitmq"
 	"github.com/platterhq/platter/internal/storage/ferret"
 	"github.com/platterhq/platter/internal/storage/redisdb"
 	"github.com/platterhq/platter/internal/storage/sqldb"
@@ -340,28 +341,7 @@ func missingNames(rawURL string, queues, exchanges []string) (missingQ, missingX
 }
 
 func deleteNames(rawURL string, queues, exchanges []string, log *slog.Logger) {
-	conn, err := amqp.Dial(rawURL)
-	if err != nil {
+	if err := rabbitmq.DeleteNames(rawURL, queues, exchanges); err != nil {
 		log.Warn("broker cleanup", "error", err)
-		return
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		log.Warn("broker cleanup", "error", err)
-		return
-	}
-	defer ch.Close()
-	for _, q := range queues {
-		if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-			log.Warn("broker cleanup", "queue", q, "error", err)
-			return
-		}
-	}
-	for _, x := range exchanges {
-		if err := ch.ExchangeDelete(x, false, false); err != nil {
-			log.Warn("broker cleanup", "exchange", x, "error", err)
-			return
-		}
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	amqp "github.com/rabbitmq/amqp091-go"
-
 	"github.com/platterhq/platter/internal/auth"
 	"github.com/platterhq/platter/internal/config"
 	"github.com/platterhq/platter/internal/events"
@@ -106,28 +104,13 @@ func waitFor(t *testing.T, ok func() bool) {
 
 // deleteTopology removes the queues and exchanges a prefixed bus declared.
 func deleteTopology(t *testing.T, url, prefix string) {
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Errorf("clean up: %v", err)
-		return
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Errorf("clean up: %v", err)
-		return
-	}
+	var queues []string
 	for _, sub := range []string{"customer", "product", "vendor"} {
-		for _, q := range []string{prefix + sub + ".events", prefix + sub + ".events.dlq"} {
-			if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-				t.Errorf("delete queue %s: %v", q, err)
-			}
-		}
+		queues = append(queues, prefix+sub+".events", prefix+sub+".events.dlq")
 	}
-	for _, x := range []string{prefix + "platter.events", prefix + "platter.events.dlx"} {
-		if err := ch.ExchangeDelete(x, false, false); err != nil {
-			t.Errorf("delete exchange %s: %v", x, err)
-		}
+	exchanges := []string{prefix + "platter.events", prefix + "platter.events.dlx"}
+	if err := rabbitmq.DeleteNames(url, queues, exchanges); err != nil {
+		t.Errorf("clean up: %v", err)
 	}
 }
 

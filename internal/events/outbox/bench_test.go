@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/uptrace/bun"
 
 	"github.com/platterhq/platter/internal/events"
@@ -82,26 +81,10 @@ func rabbitBus(tb testing.TB) events.Bus {
 	}
 	tb.Cleanup(func() {
 		_ = bus.Close()
-		conn, err := amqp.Dial(url)
-		if err != nil {
+		queues := []string{prefix + "bench.events", prefix + "bench.events.dlq"}
+		exchanges := []string{prefix + rabbitmq.DefaultExchange, prefix + rabbitmq.DefaultExchange + ".dlx"}
+		if err := rabbitmq.DeleteNames(url, queues, exchanges); err != nil {
 			tb.Errorf("teardown: %v", err)
-			return
-		}
-		defer conn.Close()
-		ch, err := conn.Channel()
-		if err != nil {
-			tb.Errorf("teardown: %v", err)
-			return
-		}
-		for _, q := range []string{prefix + "bench.events", prefix + "bench.events.dlq"} {
-			if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-				tb.Errorf("delete queue %s: %v", q, err)
-			}
-		}
-		for _, x := range []string{prefix + rabbitmq.DefaultExchange, prefix + rabbitmq.DefaultExchange + ".dlx"} {
-			if err := ch.ExchangeDelete(x, false, false); err != nil {
-				tb.Errorf("delete exchange %s: %v", x, err)
-			}
 		}
 	})
 	return bus

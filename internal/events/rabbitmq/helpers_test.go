@@ -3,8 +3,10 @@ package rabbitmq
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,17 +63,6 @@ func (e *env) bus(opts ...Option) *Bus {
 }
 
 func (e *env) teardown() {
-	conn, err := amqp.Dial(e.url)
-	if err != nil {
-		e.t.Errorf("teardown: %v", err)
-		return
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		e.t.Errorf("teardown: %v", err)
-		return
-	}
 	queues := map[string]bool{}
 	exchanges := map[string]bool{}
 	e.mu.Lock()
@@ -88,17 +79,8 @@ func (e *env) teardown() {
 		exchanges[b.cfg.dlxName()] = true
 	}
 	e.mu.Unlock()
-	for q := range queues {
-		if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-			e.t.Errorf("delete queue %s: %v", q, err)
-			return
-		}
-	}
-	for x := range exchanges {
-		if err := ch.ExchangeDelete(x, false, false); err != nil {
-			e.t.Errorf("delete exchange %s: %v", x, err)
-			return
-		}
+	if err := DeleteNames(e.url, slices.Collect(maps.Keys(queues)), slices.Collect(maps.Keys(exchanges))); err != nil {
+		e.t.Errorf("teardown: %v", err)
 	}
 }
 

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	amqp "github.com/rabbitmq/amqp091-go"
-
 	"github.com/platterhq/platter/internal/config"
 	"github.com/platterhq/platter/internal/events"
 	"github.com/platterhq/platter/internal/events/rabbitmq"
@@ -95,20 +93,7 @@ func TestEventsDLQListAndReplay(t *testing.T) {
 
 // deleteQueues removes what the test declared on the shared broker.
 func deleteQueues(t *testing.T, url string, names ...string) {
-	conn, err := amqp.Dial(url)
-	if err != nil {
+	if err := rabbitmq.DeleteNames(url, names, nil); err != nil {
 		t.Errorf("clean up queues: %v", err)
-		return
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Errorf("clean up queues: %v", err)
-		return
-	}
-	for _, n := range names {
-		if _, err := ch.QueueDelete(n, false, false, false); err != nil {
-			t.Errorf("delete queue %s: %v", n, err)
-		}
 	}
 }
