@@ -20,7 +20,8 @@ func TestBrokerCleanupDeletesOnlyWhatWasMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	// Closed after the queue's clean-up below: cleanups run last first.
+	t.Cleanup(func() { _ = conn.Close() })
 	ch, err := conn.Channel()
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +29,12 @@ func TestBrokerCleanupDeletesOnlyWhatWasMissing(t *testing.T) {
 	if _, err := ch.QueueDeclare(existing, false, true, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = ch.QueueDelete(existing, false, false, false) })
+	// An auto-delete queue no one ever consumed stays until deleted.
+	t.Cleanup(func() {
+		if _, err := ch.QueueDelete(existing, false, false, false); err != nil {
+			t.Errorf("delete queue %s: %v", existing, err)
+		}
+	})
 
 	missingQ, missingX, err := missingNames(url, []string{existing, created}, []string{exchange})
 	if err != nil {
